@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/cartable
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') DJANGO_ALLOWED_HOSTS=cartable.example
+
+.PHONY: run test install system-deps lint check-deploy compose-check messages pytest pytest-postgres bench
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed system-deps node_modules/.installed
+
+# The W3C HTML checker (tests/portal/test_html_valid.py); skipped by the tests where npm is absent.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the HTML validity test will skip"; fi
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+messages: install
+	@if [ -d locale ] && command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules; fi
+
+run: install messages
+	CARTABLE_DEMO=1 $(BIN)/python manage.py migrate --no-input -v0
+	CARTABLE_DEMO=1 $(BIN)/python manage.py createcachetable
+	CARTABLE_DEMO=1 $(BIN)/python manage.py seed_demo
+	CARTABLE_DEMO=1 $(BIN)/python manage.py rundev 0.0.0.0:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-deploy: install
+	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+compose-check: install
+	@if command -v docker-compose >/dev/null; then \
+		docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	else echo "docker-compose.yml NOT checked: Debian's docker-compose is missing" >&2; exit 1; fi
+
+pytest: install messages
+	$(BIN)/pytest -p no:cacheprovider
+
+pytest-postgres: install messages
+	@if $(BIN)/python scripts/services-available.py; then \
+		echo "PostgreSQL and Redis answer on loopback: the suite once more on them"; \
+		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -p no:cacheprovider; \
+	else echo "SKIPPED the PostgreSQL/Redis pass: nothing answers on 127.0.0.1:5432 and :6379"; fi
+
+test: lint check-deploy compose-check pytest pytest-postgres
+
+bench: install
+	$(BIN)/python bench/login_throughput.py

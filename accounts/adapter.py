@@ -1,0 +1,30 @@
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth, narrowed to what a school portal needs: no sign-up, tenant-scoped limits, and
+    every mail through the outbox."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        tenant = getattr(request, "tenant", None)
+        login = str(credentials.get("username", "")).strip().lower()
+        return f"{tenant.slug if tenant else '_platform'}:{login}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        from outbox.services import email_queue
+
+        user = context.get("user")
+        tenant = getattr(user, "tenant", None) or getattr(self.request, "tenant", None)
+        email_queue(
+            tenant=tenant,
+            to=email,
+            template=template_prefix,
+            context={k: v for k, v in context.items() if k != "request"},
+            user=user,
+        )

@@ -1,0 +1,359 @@
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts import csv_import, services
+from accounts.activation_admin import print_activation_letters, send_activation_mail
+from accounts.identifiers import identifier_generate
+from accounts.models import GuardianLink, User
+from accounts.numen import numen_hash, numen_validate
+from accounts.selectors import people_visible_to, schools_visible_to
+from portal.admin_site import TenantScopedAdmin, admin_site
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "identifier",
+            "first_name",
+            "last_name",
+            "email",
+            "is_parent",
+            "is_student",
+            "is_school_staff",
+            "is_secretary",
+            "is_tenant_admin",
+            "schools",
+            "is_active",
+            "is_migrated",
+            "legacy_id",
+            "student_number",
+            "school_email",
+        ]
+
+    numen = forms.CharField(
+        label=_("NUMEN"),
+        required=False,
+        max_length=30,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "13 caractères. Conservé seulement sous forme d'empreinte : il ne sera plus jamais "
+            "affiché. Laissez vide pour ne pas le changer."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["identifier"].required = False
+        self.fields["identifier"].help_text = _(
+            "Laissez vide pour le générer : initiale du prénom + nom (jdupont, jdupont1…)."
+        )
+
+    def clean_numen(self) -> str:
+        value = self.cleaned_data.get("numen", "")
+        return numen_validate(value) if value.strip() else ""
+
+    def clean_student_number(self) -> str:
+        value = self.cleaned_data.get("student_number", "").strip()
+        if not value:
+            return ""
+        if not (len(value) == 10 and value.isascii() and value.isdigit()):
+            raise forms.ValidationError(_("Le numéro d'élève compte exactement 10 chiffres."))
+        clash = User.objects.filter(tenant=self.instance.tenant, student_number=value)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Ce numéro d'élève est déjà utilisé dans ce réseau."))
+        return value
+
+    def clean_identifier(self) -> str:
+        identifier = self.cleaned_data["identifier"].strip()
+        tenant = self.instance.tenant
+        if not identifier:
+            first = self.data.get("first_name", "")
+            last = self.data.get("last_name", "")
+            if not last.strip():
+                raise forms.ValidationError(
+                    _("Indiquez un identifiant, ou le nom pour le générer.")
+                )
+            return identifier_generate(tenant=tenant, first_name=first, last_name=last)
+        clash = User.objects.filter(tenant=tenant, identifier__iexact=identifier)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Cet identifiant est déjà utilisé dans ce réseau."))
+        return identifier
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        error_messages={
+            "empty": _("Le fichier est vide."),
+            "required": _("Choisissez un fichier."),
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > csv_import.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse la taille maximale de %(size)d Mo.")
+                % {"size": csv_import.MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+# The rows of the file between the preview and the confirmation, kept server-side.
+CSV_IMPORT_SESSION_KEY = "accounts.csv_import"
+
+
+class ChildLinkInline(admin.TabularInline):
+    model = GuardianLink
+    fk_name = "parent"
+    extra = 0
+    fields = ["child", "is_paying"]
+    verbose_name = _("enfant")
+    verbose_name_plural = _("enfants (pour un parent)")
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "child":
+            kwargs["queryset"] = people_visible_to(
+                viewer=request.user, tenant=request.tenant
+            ).filter(is_student=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff
+
+
+@admin.register(User, site=admin_site)
+class PersonAdmin(TenantScopedAdmin):
+    form = PersonForm
+    inlines = [ChildLinkInline]
+    list_display = ["identifier", "last_name", "first_name", "email", "roles", "is_migrated"]
+    list_filter = ["is_parent", "is_student", "is_school_staff", "is_secretary", "is_migrated"]
+    search_fields = ["identifier", "last_name", "first_name", "email"]
+    actions = ["mark_migrated", "send_reset_link", print_activation_letters, send_activation_mail]
+
+    def get_queryset(self, request: HttpRequest):
+        visible = people_visible_to(viewer=request.user, tenant=request.tenant)
+        return visible.prefetch_related("schools")
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        tenant = request.tenant
+
+        class ScopedPersonForm(form):
+            def __init__(self, *args, **kw) -> None:
+                super().__init__(*args, **kw)
+                if self.instance.tenant_id is None:
+                    self.instance.tenant = tenant
+                if "schools" in self.fields:
+                    self.fields["schools"].queryset = schools_visible_to(
+                        viewer=request.user, tenant=tenant
+                    )
+
+        return ScopedPersonForm
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not (request.user.is_tenant_admin or request.user.is_superuser):
+            # Only a network's administrator hands out admin access.
+            fields = [f for f in fields if f not in ("is_secretary", "is_tenant_admin")]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
+        if form.cleaned_data.get("numen"):
+            obj.numen_hash = numen_hash(tenant_id=obj.tenant_id, numen=form.cleaned_data["numen"])
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        for formset in formsets:
+            for link_form in formset.forms:
+                link_form.instance.tenant_id = form.instance.tenant_id
+        super().save_related(request, form, formsets, change)
+
+    # --- CSV import of students and parents -----------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.csv_import_view),
+                name="{}_{}_import".format(*info),
+            ),
+            path(
+                "import/confirm/",
+                self.admin_site.admin_view(require_POST(self.csv_import_confirm_view)),
+                name="{}_{}_import_confirm".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _csv_import_guard(self, request: HttpRequest) -> HttpResponse | None:
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.tenant is None:
+            self.message_user(
+                request,
+                _("L'import de personnes se fait à l'adresse d'un réseau scolaire."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
+        return None
+
+    def _csv_import_context(self, request: HttpRequest, **context) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Importer des élèves, des parents et du personnel"),
+            **context,
+        }
+
+    def _csv_preview(
+        self, request: HttpRequest, plan: csv_import.ImportPlan, token: str | None
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "admin/accounts/user/import_preview.html",
+            self._csv_import_context(
+                request, plan=plan, token=token, subtitle=_("Aperçu de l'import")
+            ),
+        )
+
+    def csv_import_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 1: upload a file; step 2: the preview of what importing it would do."""
+        if (redirect := self._csv_import_guard(request)) is not None:
+            return redirect
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            request.session.pop(CSV_IMPORT_SESSION_KEY, None)
+            upload = form.cleaned_data["file"]
+            try:
+                plan = csv_import.csv_parse(
+                    tenant=request.tenant,
+                    viewer=request.user,
+                    data=upload.read(csv_import.MAX_FILE_BYTES + 1),
+                )
+            except csv_import.CsvImportError as exc:
+                form.add_error("file", str(exc))
+            else:
+                token = None
+                if not plan.has_errors:
+                    token = secrets.token_urlsafe(24)
+                    request.session[CSV_IMPORT_SESSION_KEY] = {
+                        "token": token,
+                        "tenant": request.tenant.pk,
+                        "viewer": request.user.pk,
+                        "rows": csv_import.csv_source_dump(plan),
+                    }
+                return self._csv_preview(request, plan, token)
+        return TemplateResponse(
+            request,
+            "admin/accounts/user/import_form.html",
+            self._csv_import_context(
+                request, form=form, columns=csv_import.COLUMNS, max_rows=csv_import.MAX_ROWS
+            ),
+        )
+
+    def csv_import_confirm_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 3: import the previewed rows, checked again, all or nothing."""
+        if (redirect := self._csv_import_guard(request)) is not None:
+            return redirect
+        stored = request.session.pop(CSV_IMPORT_SESSION_KEY, None) or {}
+        import_url = reverse("admin:accounts_user_import")
+        if not (
+            constant_time_compare(str(stored.get("token", "")), request.POST.get("token", "x"))
+            and stored.get("tenant") == request.tenant.pk
+            and stored.get("viewer") == request.user.pk
+        ):
+            self.message_user(
+                request, _("L'aperçu a expiré : envoyez le fichier à nouveau."), messages.ERROR
+            )
+            return HttpResponseRedirect(import_url)
+        try:
+            source = csv_import.csv_source_load(stored.get("rows"))
+            plan = csv_import.csv_plan_validate(
+                tenant=request.tenant, viewer=request.user, source=source
+            )
+            count = csv_import.csv_import_apply(
+                plan=plan, tenant=request.tenant, viewer=request.user
+            )
+        except csv_import.ImportPlanInvalid as exc:
+            return self._csv_preview(request, exc.plan, token=None)
+        except csv_import.CsvImportError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(import_url)
+        self.message_user(
+            request,
+            ngettext("%(n)d personne importée.", "%(n)d personnes importées.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
+
+    @admin.display(description=_("rôles"))
+    def roles(self, obj: User) -> str:
+        return ", ".join(obj.role_labels)
+
+    @admin.action(description=_("Envoyer un lien de réinitialisation par e-mail"))
+    def send_reset_link(self, request: HttpRequest, queryset) -> None:
+        from recovery.models import Outcome
+        from recovery.services import admin_reset_send
+
+        outcomes = [
+            admin_reset_send(user=person, by=request.user, ip=request.META.get("REMOTE_ADDR"))
+            for person in queryset
+        ]
+        sent = outcomes.count(Outcome.MAIL_SENT)
+        self.message_user(
+            request,
+            ngettext("%(n)d lien envoyé.", "%(n)d liens envoyés.", sent) % {"n": sent},
+            messages.SUCCESS,
+        )
+        refused = len(outcomes) - sent
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d personne sans envoi (non migrée, désactivée ou sans e-mail) : "
+                    "voir le journal de récupération.",
+                    "%(n)d personnes sans envoi (non migrées, désactivées ou sans e-mail) : "
+                    "voir le journal de récupération.",
+                    refused,
+                )
+                % {"n": refused},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Marquer comme migrés"))
+    def mark_migrated(self, request: HttpRequest, queryset) -> None:
+        count = services.users_mark_migrated(users=queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)d compte migré.", "%(n)d comptes migrés.", count) % {"n": count},
+            messages.SUCCESS,
+        )

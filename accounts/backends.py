@@ -1,0 +1,59 @@
+from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.numen import numen_matches
+from accounts.selectors import user_for_login
+
+
+class TenantAuthenticationBackend(AuthenticationBackend):
+    """Login by identifier, looked up only within the tenant of the request's host.
+
+    allauth's backend checks the password (and hashes a dummy one for unknown identifiers so
+    that both take the same time); only the lookup is ours, plus the Académie's one-time first
+    login with the NUMEN in capitals where the tenant enables it.
+    """
+
+    def _authenticate(self, request: HttpRequest | None, **credentials) -> AbstractBaseUser | None:
+        identifier = credentials.get("username") or credentials.get("identifier") or ""
+        if request is None or not identifier:
+            return None
+        tenant = getattr(request, "tenant", None)
+        if tenant is None and not getattr(request, "is_platform_host", False):
+            return None
+        user = user_for_login(tenant=tenant, identifier=identifier)
+        password = credentials.get("password") or ""
+        if user is not None and not user.has_usable_password():
+            # Same time as a real password check, so such accounts cannot be told apart.
+            self._mitigate_timing_attack(password)
+        authenticated = self._check_password(user, password)
+        if authenticated is None and user is not None and _numen_first_login(user, password):
+            self._did_check_password = True
+            if self.user_can_authenticate(user):
+                user.must_change_password = True
+                user.save(update_fields=["must_change_password"])
+                return user
+        if authenticated is None and user is not None and self.user_can_authenticate(user):
+            # SEPNE: a temporary password mailed to the school mailbox logs in once, then
+            # replaces the old password and forces a new one (recovery.student_services).
+            from recovery.student_services import temporary_password_redeem
+
+            if temporary_password_redeem(user=user, password=password, ip=_ip(request)):
+                return user
+        return authenticated
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _numen_first_login(user: User, password: str) -> bool:
+    """Only before the account has any password of its own, only the NUMEN in capitals."""
+    tenant = user.tenant
+    return bool(
+        tenant
+        and tenant.numen_initial_login
+        and not user.has_usable_password()
+        and numen_matches(stored_hash=user.numen_hash, tenant_id=tenant.id, candidate=password)
+    )

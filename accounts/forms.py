@@ -1,0 +1,81 @@
+from allauth.account.forms import LoginForm
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class IdentifierLoginForm(LoginForm):
+    """allauth's login form, by identifier: an e-mail address typed there gets a hint."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = forms.CharField(
+            label=_("Identifiant"),
+            max_length=150,
+            widget=forms.TextInput(
+                attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+            ),
+        )
+        self.fields["password"] = forms.CharField(
+            label=_("Mot de passe"),
+            max_length=4096,
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        )
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Rester connecté")
+        self.order_fields(["login", "password", "remember"])
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            login = self.cleaned_data.get("login", "")
+            if "@" in login:
+                raise forms.ValidationError(
+                    _(
+                        "Vous avez tapé une adresse e-mail. Connectez-vous avec votre identifiant "
+                        "(par exemple jean.dupont), pas avec votre e-mail. Identifiant oublié ? "
+                        "Utilisez « Mot de passe oublié » : le message reçu le rappelle."
+                    ),
+                    code="email_instead_of_identifier",
+                ) from None
+            raise forms.ValidationError(
+                _("L'identifiant ou le mot de passe est incorrect."), code="invalid_login"
+            ) from None
+
+
+class NewPasswordForm(forms.Form):
+    """Two password fields checked against the tenant's policy for this user."""
+
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Confirmer mot de passe"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].widget.attrs["aria-describedby"] = "password-rules"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
+        elif first:
+            try:
+                validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,282 @@
+"""People of a tenant: one user model for parents, students, staff and secretaries."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tenants.models import School, Tenant
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, identifier: str) -> "User":
+        # Natural keys are only used for platform accounts (createsuperuser); tenant users are
+        # always looked up together with their tenant.
+        return self.get(tenant__isnull=True, identifier__iexact=identifier)
+
+    def create_user(self, identifier: str, password: str | None = None, **fields: object) -> "User":
+        user = self.model(identifier=identifier, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, identifier: str, password: str | None = None, **fields: object
+    ) -> "User":
+        fields.setdefault("is_superuser", True)
+        return self.create_user(identifier, password, tenant=None, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text=_("Vide seulement pour les administrateurs de la plateforme."),
+    )
+    identifier = models.CharField(
+        _("identifiant"),
+        max_length=150,
+        help_text=_("Unique dans le réseau, sans tenir compte des majuscules."),
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+
+    is_parent = models.BooleanField(_("parent"), default=False)
+    is_student = models.BooleanField(_("élève"), default=False)
+    is_school_staff = models.BooleanField(_("membre du personnel"), default=False)
+    is_secretary = models.BooleanField(_("secrétariat"), default=False)
+    is_tenant_admin = models.BooleanField(_("administrateur du réseau"), default=False)
+
+    schools = models.ManyToManyField(
+        School, verbose_name=_("écoles"), related_name="members", blank=True
+    )
+    children = models.ManyToManyField(
+        "self",
+        through="GuardianLink",
+        symmetrical=False,
+        related_name="guardians",
+        verbose_name=_("enfants"),
+        blank=True,
+    )
+
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_migrated = models.BooleanField(
+        _("migré"),
+        default=True,
+        help_text=_(
+            "Un compte importé d'un ancien système reste non migré jusqu'à ce que le secrétariat "
+            "le migre : aucune réinitialisation ne lui est envoyée avant."
+        ),
+    )
+    must_change_password = models.BooleanField(
+        _("doit changer son mot de passe"),
+        default=False,
+        help_text=_("Après une connexion avec un mot de passe provisoire ou le NUMEN."),
+    )
+    # Académie-style staff number: a secret, stored only as a keyed hash (DESIGN.md §4).
+    numen_hash = models.CharField(_("NUMEN (empreinte)"), max_length=64, blank=True, editable=False)
+    student_number = models.CharField(
+        _("numéro d'élève"), max_length=10, blank=True, help_text=_("10 chiffres.")
+    )
+    school_email = models.EmailField(
+        _("adresse de la boîte scolaire"),
+        blank=True,
+        help_text=_("La boîte de messagerie que l'école a créée pour l'élève."),
+    )
+    legacy_id = models.CharField(_("identifiant dans l'ancien système"), max_length=100, blank=True)
+    migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "identifier"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", Lower("identifier"), name="user_identifier_unique_per_tenant"
+            ),
+            models.UniqueConstraint(
+                Lower("identifier"),
+                condition=models.Q(tenant__isnull=True),
+                name="user_identifier_unique_platform",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tenant__isnull=False) | models.Q(is_superuser=True),
+                name="user_without_tenant_is_superuser",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "student_number"],
+                condition=~models.Q(student_number=""),
+                name="user_student_number_unique_per_tenant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(student_number="")
+                | models.Q(student_number__regex=r"^[0-9]{10}$"),
+                name="user_student_number_ten_digits",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "numen_hash"], name="user_numen_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.identifier
+
+    @property
+    def full_name(self) -> str:
+        """'Dubois Jacqueline', the order the seeds' tables use."""
+        return f"{self.last_name} {self.first_name}".strip()
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.identifier
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.identifier
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin access: secretaries, tenant administrators and platform superusers."""
+        return self.is_active and (self.is_secretary or self.is_tenant_admin or self.is_superuser)
+
+    @property
+    def role_labels(self) -> list[str]:
+        flags = [
+            (self.is_parent, _("parent")),
+            (self.is_student, _("élève")),
+            (self.is_school_staff, _("personnel")),
+            (self.is_secretary, _("secrétariat")),
+            (self.is_tenant_admin, _("administrateur du réseau")),
+        ]
+        return [str(label) for on, label in flags if on]
+
+    def clean(self) -> None:
+        super().clean()
+        self.identifier = self.identifier.strip()
+        self.email = self.__class__.objects.normalize_email(self.email.strip())
+
+
+class GuardianLink(models.Model):
+    """A parent's link to a child; the paying guardian is the debtor of invitations."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="child_links")
+    child = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardian_links")
+    is_paying = models.BooleanField(_("payeur"), default=True)
+
+    class Meta:
+        verbose_name = _("lien parent-enfant")
+        verbose_name_plural = _("liens parent-enfant")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "child"], name="guardian_link_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("child")), name="guardian_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent} → {self.child}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code that lets a person without a password choose one (ISSUE 6).
+
+    Only an HMAC of the code is stored (the code is a 59-bit random secret, so a keyed hash is
+    enough); it dies once used, once expired, or once a newer code replaces it.
+    """
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("lettre")
+        MAIL = "mail", _("e-mail")
+        OTHER = "other", _("autre")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="activation_codes", verbose_name=_("compte")
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    channel = models.CharField(
+        _("remis par"), max_length=10, choices=Channel.choices, default=Channel.OTHER
+    )
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    used_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("remplacé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code d'activation")
+        verbose_name_plural = _("codes d'activation")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "used_at", "revoked_at"], name="activation_live_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"activation code for user {self.user_id}"
+
+
+class LetterBatch(models.Model):
+    """A large print run of activation letters, rendered by a Celery job (progress in the admin)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminé")
+        FAILED = "failed", _("échec")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    people = models.JSONField(_("personnes"), default=list, editable=False)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("lettres"), default=0)
+    done = models.PositiveIntegerField(_("lettres prêtes"), default=0)
+    file = models.FileField(_("fichier"), upload_to="letters/", blank=True, editable=False)
+    error = models.CharField(_("erreur"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de lettres d'activation")
+        verbose_name_plural = _("lots de lettres d'activation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        when = f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+        label = ngettext("%(n)d lettre du %(date)s", "%(n)d lettres du %(date)s", self.total)
+        return label % {"n": self.total, "date": when}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

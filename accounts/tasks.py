@@ -1,0 +1,23 @@
+"""Celery tasks of accounts: thin wrappers that take ids, load, and call one service."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def render_letter_batch(batch_id: int) -> str:
+    """A large print run of activation letters (accounts.activation.activation_batch_run)."""
+    from accounts.activation import activation_batch_run
+
+    return activation_batch_run(batch_id=batch_id).status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def process_student_activation(
+    tenant_id: int, student_number: str, username: str, ip: str | None
+) -> str:
+    """A student's self-activation request: the link to her school mailbox, if it is hers."""
+    from accounts.activation import student_activation_process
+
+    return student_activation_process(
+        tenant_id=tenant_id, student_number=student_number, username=username, ip=ip
+    )

@@ -1,0 +1,127 @@
+"""The help desk's actions. Each calls the owning app's service and writes one `HelpdeskAction`
+row in the same transaction; the row says what happened, never a password, code or link."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import users_mark_migrated
+from helpdesk.exceptions import ActivationUnavailable, NotActivatable
+from helpdesk.models import ActionKind, HelpdeskAction
+from helpdesk.selectors import person_code_devices, person_throttle_keys
+from outbox.models import Message
+from outbox.services import message_resend
+from recovery import throttle
+from recovery.models import Outcome
+from recovery.services import admin_reset_send
+
+
+def _audit(*, person: User, by: User, action: str, detail: str, ip: str | None) -> HelpdeskAction:
+    return HelpdeskAction.objects.create(
+        tenant_id=person.tenant_id, actor=by, target=person, action=action, detail=detail[:200],
+        ip=ip,
+    )  # fmt: skip
+
+
+def _check_scope(*, person: User, by: User) -> None:
+    if person.tenant_id is None or not (by.is_superuser or by.tenant_id == person.tenant_id):
+        raise ValueError("the help desk acts only on people of the actor's own tenant")
+
+
+@transaction.atomic
+def helpdesk_migrate(*, person: User, by: User, ip: str | None = None) -> bool:
+    """The legacy account becomes migrated: recovery messages reach it from now on."""
+    _check_scope(person=person, by=by)
+    changed = users_mark_migrated(users=User.objects.filter(pk=person.pk), by=by) > 0
+    person.refresh_from_db(fields=["is_migrated", "migrated_at"])
+    detail = _("compte migré") if changed else _("déjà migré : rien à faire")
+    _audit(person=person, by=by, action=ActionKind.MIGRATE, detail=detail, ip=ip)
+    return changed
+
+
+@transaction.atomic
+def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str:
+    """A reset link by e-mail (refused, and logged, for a non-migrated or inactive account)."""
+    _check_scope(person=person, by=by)
+    outcome = admin_reset_send(user=person, by=by, ip=ip)
+    detail = _("résultat : %(outcome)s") % {"outcome": Outcome(outcome).label}
+    _audit(person=person, by=by, action=ActionKind.SEND_RESET, detail=detail, ip=ip)
+    return outcome
+
+
+@transaction.atomic
+def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -> bool:
+    """The activation code by mail (accounts.activation decides whether it can go)."""
+    _check_scope(person=person, by=by)
+    try:
+        from accounts.activation import activation_send_by_mail
+    except ImportError as exc:
+        raise ActivationUnavailable from exc
+    sent = bool(activation_send_by_mail(user=person, by=by))
+    detail = _("activation envoyée par e-mail") if sent else _("activation non envoyée")
+    _audit(person=person, by=by, action=ActionKind.SEND_ACTIVATION, detail=detail, ip=ip)
+    return sent
+
+
+@transaction.atomic
+def helpdesk_print_letter(*, person: User, by: User, ip: str | None = None) -> bytes:
+    """A printable letter with a one-time activation code; the code is only in the PDF."""
+    _check_scope(person=person, by=by)
+    try:
+        from accounts.activation import activation_letters_pdf
+    except ImportError as exc:
+        raise ActivationUnavailable from exc
+    if not (person.is_active and not person.has_usable_password()):
+        raise NotActivatable
+    pdf = activation_letters_pdf(users=[person], by=by)
+    detail = _("lettre d'activation imprimée")
+    _audit(person=person, by=by, action=ActionKind.PRINT_LETTER, detail=detail, ip=ip)
+    return pdf
+
+
+@transaction.atomic
+def helpdesk_resend_message(
+    *, person: User, message: Message, by: User, ip: str | None = None
+) -> Message:
+    """A failed message of this person, sent again (raises MessageNotResendable otherwise)."""
+    _check_scope(person=person, by=by)
+    if message.tenant_id != person.tenant_id:
+        raise ValueError("the message belongs to another tenant")
+    message = message_resend(message=message)
+    detail = _("message n° %(id)s (%(channel)s) vers %(to)s") % {
+        "id": message.pk, "channel": message.get_channel_display(), "to": message.masked_to,
+    }  # fmt: skip
+    _audit(person=person, by=by, action=ActionKind.RESEND_MESSAGE, detail=detail, ip=ip)
+    return message
+
+
+@transaction.atomic
+def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) -> list[str]:
+    """Clears the person's per-account recovery limits and unlocks methods blocked by wrong
+    codes; returns the labels of what was actually reached."""
+    _check_scope(person=person, by=by)
+    tenant = person.tenant
+    lifted = []
+    for label, limit, subject in person_throttle_keys(person=person):
+        if throttle.throttle_exceeded(tenant=tenant, limit=limit, subject=subject):
+            lifted.append(label)
+        throttle.throttle_lift(tenant=tenant, limit=limit, subject=subject)
+    for device in person_code_devices(person=person):
+        if device.is_locked:
+            lifted.append(_("méthode %(method)s débloquée") % {"method": device.masked})
+        if device.failures_total:
+            type(device).objects.filter(pk=device.pk).update(failures_total=0)
+    detail = ", ".join(lifted) if lifted else _("aucune limite atteinte")
+    _audit(person=person, by=by, action=ActionKind.LIFT_THROTTLES, detail=detail, ip=ip)
+    return lifted
+
+
+def activation_available() -> bool:
+    """Whether accounts.activation provides what the activation and letter actions call."""
+    try:
+        from accounts import activation
+    except ImportError:
+        return False
+    return all(
+        hasattr(activation, name) for name in ("activation_send_by_mail", "activation_letters_pdf")
+    )

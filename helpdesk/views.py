@@ -1,0 +1,192 @@
+"""The help desk: thin views inside the admin site (login, TOTP and host tenant checked by
+`admin_view`). Every person URL goes through `person_get_for_helpdesk`: a 404 outside the
+viewer's tenant and schools."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from helpdesk import services
+from helpdesk.charts import bar_chart
+from helpdesk.exceptions import ActivationUnavailable, NotActivatable
+from helpdesk.forms import SearchForm
+from helpdesk.selectors import (
+    actions_recent,
+    person_card,
+    person_get_for_helpdesk,
+    person_message_get,
+    person_search,
+    week_stats,
+)
+from outbox.exceptions import MessageNotResendable
+from portal.admin_site import admin_site
+from recovery.codes import mask_email
+from recovery.models import Outcome
+
+
+def _context(request: HttpRequest, **context) -> dict:
+    return {**admin_site.each_context(request), **context}
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def person_email_masked(person) -> str:
+    return mask_email(person.email) if person.email else "—"
+
+
+def _person(request: HttpRequest, pk: int):
+    return person_get_for_helpdesk(viewer=request.user, tenant=request.tenant, person_id=pk)
+
+
+def _back_to_card(pk: int) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("admin:helpdesk_person", args=[pk]))
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """One search box; without a search, the week's numbers."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    context = _context(request, title=_("Guichet d'aide"), form=form, query=query)
+    if query:
+        context["results"] = list(
+            person_search(viewer=request.user, tenant=request.tenant, query=query)
+        )
+    else:
+        stats = week_stats(tenant=request.tenant)
+        context |= {
+            "stats": stats,
+            "requests_chart": bar_chart(
+                chart_id="chart-requests",
+                title=_("Demandes de récupération des 7 derniers jours, par parcours et résultat"),
+                bars=stats.requests,
+                description=_("Les mêmes nombres figurent dans le tableau qui suit."),
+            ),
+            "messages_chart": bar_chart(
+                chart_id="chart-messages",
+                title=_("Messages des 7 derniers jours, par état d'envoi"),
+                bars=stats.messages,
+                description=_("Les mêmes nombres figurent dans le tableau qui suit."),
+            ),
+            "recent_actions": actions_recent(viewer=request.user, tenant=request.tenant),
+        }
+    return TemplateResponse(request, "helpdesk/index.html", context)
+
+
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    card = person_card(viewer=request.user, tenant=request.tenant, person_id=pk)
+    return TemplateResponse(
+        request,
+        "helpdesk/person.html",
+        _context(
+            request,
+            title=str(card.person),
+            card=card,
+            person=card.person,
+            activation_available=services.activation_available(),
+        ),
+    )
+
+
+def migrate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    if services.helpdesk_migrate(person=person, by=request.user, ip=_ip(request)):
+        messages.success(
+            request,
+            _("Le compte de %(name)s est migré : les messages de récupération lui parviendront.")
+            % {"name": person},
+        )
+    else:
+        messages.info(request, _("Le compte de %(name)s était déjà migré.") % {"name": person})
+    return _back_to_card(pk)
+
+
+def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    outcome = services.helpdesk_send_reset(person=person, by=request.user, ip=_ip(request))
+    if outcome == Outcome.MAIL_SENT:
+        messages.success(
+            request,
+            _("Un lien de réinitialisation part vers %(address)s.")
+            % {"address": person_email_masked(person)},
+        )
+    else:
+        messages.warning(
+            request,
+            _("Aucun lien envoyé : %(reason)s.") % {"reason": Outcome(outcome).label},
+        )
+    return _back_to_card(pk)
+
+
+def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    try:
+        sent = services.helpdesk_send_activation(person=person, by=request.user, ip=_ip(request))
+    except ActivationUnavailable:
+        messages.error(request, _("L'envoi de l'activation n'est pas disponible."))
+        return _back_to_card(pk)
+    if sent:
+        messages.success(
+            request,
+            _("Le code d'activation part vers %(address)s.")
+            % {"address": person_email_masked(person)},
+        )
+    else:
+        messages.warning(
+            request,
+            _("Le code d'activation n'a pas été envoyé (pas d'adresse, ou compte déjà activé) : "
+              "imprimez plutôt une lettre."),
+        )  # fmt: skip
+    return _back_to_card(pk)
+
+
+def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    try:
+        pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=_ip(request))
+    except ActivationUnavailable:
+        messages.error(request, _("L'impression des lettres d'activation n'est pas disponible."))
+        return _back_to_card(pk)
+    except NotActivatable:
+        messages.warning(
+            request,
+            _("Ce compte a déjà un mot de passe (ou est désactivé) : un code d'activation n'y "
+              "servirait à rien. Envoyez plutôt un lien de réinitialisation."),
+        )  # fmt: skip
+        return _back_to_card(pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="activation-{person.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def lift_throttles(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    lifted = services.helpdesk_lift_throttles(person=person, by=request.user, ip=_ip(request))
+    if lifted:
+        messages.success(request, _("Limites levées : %(list)s.") % {"list": ", ".join(lifted)})
+    else:
+        messages.info(
+            request, _("Aucune limite n'était atteinte ; les compteurs sont remis à zéro.")
+        )
+    return _back_to_card(pk)
+
+
+def resend_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    message = person_message_get(person=person, message_id=message_pk)
+    try:
+        services.helpdesk_resend_message(
+            person=person, message=message, by=request.user, ip=_ip(request)
+        )
+    except MessageNotResendable:
+        messages.error(request, _("Seul un message en échec définitif peut être renvoyé."))
+    else:
+        messages.success(
+            request,
+            _("Le message à %(to)s est renvoyé.") % {"to": message.masked_to},
+        )
+    return _back_to_card(pk)

@@ -1,0 +1,42 @@
+"""The dev inbox: every message of the tenant, so a person can follow a flow without a phone.
+
+Demo mode only (settings.DEMO_MODE); a 404 otherwise.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from outbox import selectors
+
+
+def _require_demo() -> None:
+    if not settings.DEMO_MODE:
+        raise Http404
+
+
+@never_cache
+@require_GET
+def dev_inbox(request: HttpRequest) -> HttpResponse:
+    _require_demo()
+    tenant = request.tenant
+    messages = list(selectors.inbox_messages(tenant=tenant)[: selectors.INBOX_LIMIT])
+    return render(
+        request,
+        "outbox/dev_inbox.html",
+        {
+            "inbox": messages,
+            "limit": selectors.INBOX_LIMIT,
+            "codes": selectors.demo_totp_codes(tenant=tenant),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def dev_inbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    _require_demo()
+    message = selectors.inbox_message_get(tenant=request.tenant, message_id=message_id)
+    return render(request, "outbox/dev_inbox_message.html", {"message": message})

@@ -1,0 +1,119 @@
+"""Demo payments at `creos` (demo mode only), shaped like the seed: for jacqueline.dubois,
+"Musée du jouet" 5,00 € for Camille (mandatory, with its PDF programme), "Activité handball temps
+de midi" 8,00 € for Camille and for Nolan (optional), and a wallet holding 20,00 € after a little
+history: a 25,00 € transfer and a paid 5,00 € class photo. Running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from payments import services
+from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
+from tenants.models import School, Tenant
+
+TENANT = "creos"
+SCHOOL = "CREOS-CENTRE"
+PARENT = "jacqueline.dubois"
+CHILDREN = ("camille.muller", "nolan.muller")
+TOP_UP_KEY = "demo-top-up-2500"
+PHOTO_KEY = "demo-pay-class-photo"
+
+
+@transaction.atomic
+def seed_payments_demo() -> dict[str, int]:
+    tenant = Tenant.objects.filter(slug=TENANT).first()
+    school = School.objects.filter(tenant=tenant, code=SCHOOL).first()
+    parent = User.objects.filter(tenant=tenant, identifier__iexact=PARENT).first()
+    children = [User.objects.filter(tenant=tenant, identifier__iexact=i).first() for i in CHILDREN]
+    if not (tenant and school and parent and all(children)):
+        return {"activities": 0, "invitations": 0}
+    camille, nolan = children
+    today = timezone.localdate()
+
+    photo = _activity(
+        tenant,
+        school,
+        "Photo de classe",
+        ActivityKind.MANDATORY,
+        500,
+        starts_on=today - timedelta(days=20),
+        due_on=today - timedelta(days=6),
+    )
+    museum = _activity(
+        tenant,
+        school,
+        "Musée du jouet",
+        ActivityKind.MANDATORY,
+        500,
+        starts_on=today,
+        due_on=today + timedelta(days=21),
+        event_on=today + timedelta(days=28),
+    )
+    handball = _activity(
+        tenant,
+        school,
+        "Activité handball temps de midi",
+        ActivityKind.OPTIONAL,
+        800,
+        starts_on=today - timedelta(days=2),
+        due_on=today + timedelta(days=12),
+        event_on=today + timedelta(days=16),
+    )
+    if not museum.document:
+        museum.document.save("programme.pdf", ContentFile(_programme_pdf()), save=True)
+
+    wallet = services.wallet_get_or_create(tenant=tenant, owner=parent)
+    services.wallet_top_up(
+        wallet=wallet,
+        amount_cents=2500,
+        by=None,
+        idempotency_key=TOP_UP_KEY,
+        memo="Virement DUBOIS JACQUELINE",
+        created_at=timezone.now() - timedelta(days=10),
+    )
+    invitations = [
+        _invitation(photo, camille, parent),
+        _invitation(museum, camille, parent),
+        _invitation(handball, camille, parent),
+        _invitation(handball, nolan, parent),
+    ]
+    photo_invitation = invitations[0]
+    if photo_invitation.status == InvitationStatus.PENDING:
+        services.invitation_pay(invitation=photo_invitation, by=parent, idempotency_key=PHOTO_KEY)
+    return {"activities": 3, "invitations": len(invitations)}
+
+
+def _activity(tenant, school, title, kind, amount_cents, **dates) -> Activity:
+    activity, _created = Activity.objects.get_or_create(
+        tenant=tenant,
+        school=school,
+        title=title,
+        defaults={"kind": kind, "amount_cents": amount_cents, **dates},
+    )
+    return activity
+
+
+def _invitation(activity: Activity, child: User, parent: User) -> Invitation:
+    invitation, _created = Invitation.objects.get_or_create(
+        activity=activity,
+        beneficiary=child,
+        defaults={
+            "tenant": activity.tenant,
+            "debtor": parent,
+            "amount_cents": activity.amount_cents,
+            "starts_on": activity.starts_on,
+            "due_on": activity.due_on,
+        },
+    )
+    return invitation
+
+
+def _programme_pdf() -> bytes:
+    from payments.documents import render_pdf
+
+    return render_pdf(
+        "payments/pdf/demo_programme.html", {"tenant": Tenant.objects.get(slug=TENANT)}
+    )

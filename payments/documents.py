@@ -1,0 +1,87 @@
+"""PDFs rendered with WeasyPrint: payment receipts, wallet statements, the top-up sheet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from payments.epc import epc_payload, qr_svg_data_uri
+from payments.models import Invitation, Wallet
+from payments.money import iban_display
+from payments.selectors import wallet_balance_before, wallet_lines_between
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    return HTML(string=html).write_pdf()
+
+
+def receipt_pdf(*, invitation: Invitation) -> bytes:
+    wallet = Wallet.objects.filter(tenant=invitation.tenant, owner=invitation.debtor).first()
+    return render_pdf(
+        "payments/pdf/receipt.html",
+        {
+            "tenant": invitation.tenant,
+            "invitation": invitation,
+            "activity": invitation.activity,
+            "payment": invitation.payment,
+            "wallet": wallet,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def statement_pdf(*, wallet: Wallet, start: date, end: date) -> bytes:
+    lines = wallet_lines_between(wallet=wallet, start=start, end=end)
+    opening = wallet_balance_before(wallet=wallet, start=start)
+    closing = lines[-1].balance_after_cents if lines else opening
+    return render_pdf(
+        "payments/pdf/statement.html",
+        {
+            "tenant": wallet.tenant,
+            "wallet": wallet,
+            "start": start,
+            "end": end,
+            "lines": lines,
+            "opening_cents": opening,
+            "closing_cents": closing,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def top_up_context(*, wallet: Wallet, amount_cents: int | None = None) -> dict:
+    tenant = wallet.tenant
+    context = {
+        "iban": iban_display(tenant.iban),
+        "creditor_name": tenant.creditor_name or tenant.display_name,
+        "communication": wallet.structured_communication,
+        "qr_amount_cents": amount_cents,
+        "qr_src": "",
+    }
+    if tenant.iban:
+        context["qr_src"] = qr_svg_data_uri(
+            epc_payload(
+                creditor_name=context["creditor_name"],
+                iban=tenant.iban,
+                reference=wallet.reference,
+                amount_cents=amount_cents,
+            )
+        )
+    return context
+
+
+def top_up_sheet_pdf(*, wallet: Wallet) -> bytes:
+    return render_pdf(
+        "payments/pdf/top_up_sheet.html",
+        {
+            "tenant": wallet.tenant,
+            "wallet": wallet,
+            "generated_at": timezone.now(),
+            **top_up_context(wallet=wallet),
+        },
+    )

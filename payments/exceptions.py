@@ -1,0 +1,76 @@
+"""Domain errors of payments: raised by the services, turned into messages at the edge."""
+
+from django.utils.translation import gettext_lazy as _
+
+from payments.money import format_cents
+
+
+class PaymentError(Exception):
+    message = _("Cette opération n'est pas possible.")
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class InsufficientCredit(PaymentError):
+    def __init__(self, *, missing_cents: int, balance_cents: int, amount_cents: int) -> None:
+        super().__init__(missing_cents)
+        self.missing_cents = missing_cents
+        self.balance_cents = balance_cents
+        self.amount_cents = amount_cents
+
+    def __str__(self) -> str:
+        return str(
+            _(
+                "Crédit insuffisant : votre portefeuille contient %(balance)s, il manque "
+                "%(missing)s pour payer %(amount)s."
+            )
+            % {
+                "balance": format_cents(self.balance_cents),
+                "missing": format_cents(self.missing_cents),
+                "amount": format_cents(self.amount_cents),
+            }
+        )
+
+
+class InvitationNotPending(PaymentError):
+    message = _("Cette invitation n'est plus en attente : elle a déjà reçu une réponse.")
+
+    def __init__(self, status: str = "") -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class MandatoryInvitationCannotBeDeclined(PaymentError):
+    message = _("Une activité obligatoire ne peut pas être déclinée.")
+
+
+class InvitationNotPaid(PaymentError):
+    message = _("Seule une invitation payée peut être remboursée.")
+
+
+class IdempotencyKeyReused(PaymentError):
+    """The same key was first used for another action or invitation."""
+
+    message = _("Cette demande a déjà servi pour une autre opération. Recommencez.")
+
+
+class InvalidAmount(PaymentError):
+    message = _("Le montant doit être positif.")
+
+
+class PaymentsDisabled(PaymentError):
+    message = _("Les paiements ne sont pas activés pour ce réseau.")
+
+
+class BankStatementInvalid(PaymentError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+class BankStatementAlreadyImported(PaymentError):
+    message = _("Ce relevé a déjà été importé : il n'a rien crédité une seconde fois.")

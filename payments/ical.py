@@ -1,0 +1,66 @@
+"""A private iCalendar feed (RFC 5545) of a parent's due dates and activity dates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments.money import format_cents
+from payments.selectors import CalendarEvent
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space."""
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode()
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += piece
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def ical_feed(*, events: list[CalendarEvent], calendar_name: str, host: str) -> str:
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Cartable//Paiements//FR",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(calendar_name)}",
+    ]
+    for event in events:
+        if event.kind == "due":
+            summary = _("Échéance : %(title)s (%(child)s)") % {
+                "title": event.title,
+                "child": event.child,
+            }
+            description = _("Montant : %(amount)s") % {"amount": format_cents(event.amount_cents)}
+        else:
+            summary = _("%(title)s (%(child)s)") % {"title": event.title, "child": event.child}
+            description = ""
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.kind}-{event.invitation_id}@{host}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_escape(summary)}",
+        ]
+        if description:
+            lines.append(f"DESCRIPTION:{_escape(description)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -1,0 +1,241 @@
+"""Reads of payments, always within one tenant, and for parents within their own rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from accounts.models import User
+from accounts.selectors import people_visible_to, schools_visible_to
+from payments.models import (
+    Activity,
+    Invitation,
+    InvitationStatus,
+    LedgerLine,
+    Wallet,
+)
+from tenants.models import Tenant
+
+ANSWERED = [
+    InvitationStatus.PAID,
+    InvitationStatus.DECLINED,
+    InvitationStatus.REFUNDED,
+    InvitationStatus.CANCELLED,
+]
+
+
+def payments_enabled_for_parent(*, tenant: Tenant | None, user: User) -> bool:
+    return bool(
+        tenant is not None
+        and tenant.payments
+        and user.is_authenticated
+        and user.tenant_id == tenant.id
+        and user.is_parent
+    )
+
+
+def invitation_get_for_debtor(*, tenant: Tenant | None, user: User, pk: int) -> Invitation:
+    """The access helper of every parent view: this tenant's invitation whose debtor is this
+    user, or a 404 (another parent's, another tenant's or a made-up id look the same)."""
+    if not payments_enabled_for_parent(tenant=tenant, user=user):
+        raise Http404
+    invitation = (
+        Invitation.objects.filter(tenant=tenant, debtor=user, pk=pk)
+        .select_related("activity", "beneficiary", "debtor", "tenant")
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def wallet_get_for_owner(*, tenant: Tenant | None, user: User) -> Wallet | None:
+    if not payments_enabled_for_parent(tenant=tenant, user=user):
+        raise Http404
+    return Wallet.objects.filter(tenant=tenant, owner=user).first()
+
+
+def wallet_by_calendar_token(*, tenant: Tenant | None, token: str) -> Wallet:
+    if tenant is None or not tenant.payments or not token:
+        raise Http404
+    wallet = (
+        Wallet.objects.filter(tenant=tenant, calendar_token=token, owner__is_active=True)
+        .select_related("owner")
+        .first()
+    )
+    if wallet is None:
+        raise Http404
+    return wallet
+
+
+def _for_debtor(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(tenant=tenant, debtor=debtor).select_related(
+        "activity", "beneficiary", "debtor"
+    )
+
+
+def invitations_pending(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
+    return (
+        _for_debtor(tenant=tenant, debtor=debtor)
+        .filter(status=InvitationStatus.PENDING)
+        .order_by("due_on", "pk")
+    )
+
+
+PENDING_ROW_FIELDS = (
+    "pk", "starts_on", "due_on", "amount_cents", "auto_pay", "activity__title",
+    "activity__kind", "activity__document", "beneficiary__first_name", "beneficiary__last_name",
+)  # fmt: skip
+
+
+def invitation_rows_pending(*, tenant: Tenant, debtor: User) -> QuerySet:
+    """The rows of « Mes invitations » as plain values: one query per page, whatever the count
+    (the index on tenant, debtor, status, due_on serves the filter, the order and the limit)."""
+    return (
+        Invitation.objects.filter(tenant=tenant, debtor=debtor, status=InvitationStatus.PENDING)
+        .order_by("due_on", "pk")
+        .values(*PENDING_ROW_FIELDS)
+    )
+
+
+def invitations_history(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
+    return (
+        _for_debtor(tenant=tenant, debtor=debtor)
+        .filter(status__in=ANSWERED)
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def wallet_lines(*, wallet: Wallet) -> QuerySet[LedgerLine]:
+    """The wallet's history, newest first, with the running balance stored on each line."""
+    return LedgerLine.objects.filter(wallet=wallet).select_related("transaction").order_by("-pk")
+
+
+def wallet_lines_between(*, wallet: Wallet, start: date, end: date) -> list[LedgerLine]:
+    return list(
+        LedgerLine.objects.filter(
+            wallet=wallet, created_at__date__gte=start, created_at__date__lte=end
+        )
+        .select_related("transaction")
+        .order_by("pk")
+    )
+
+
+def wallet_balance_before(*, wallet: Wallet, start: date) -> int:
+    last = (
+        LedgerLine.objects.filter(wallet=wallet, created_at__date__lt=start)
+        .order_by("-pk")
+        .values_list("balance_after_cents", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    day: date
+    kind: str  # "due" | "activity"
+    title: str
+    child: str
+    amount_cents: int
+    invitation_id: int
+    status: str
+
+
+def calendar_events(
+    *, tenant: Tenant, debtor: User, start: date | None = None, end: date | None = None
+) -> list[CalendarEvent]:
+    """Due dates of pending invitations and dates of activities (unless declined or cancelled)."""
+    invitations = _for_debtor(tenant=tenant, debtor=debtor).exclude(
+        status__in=[InvitationStatus.DECLINED, InvitationStatus.CANCELLED]
+    )
+    events: list[CalendarEvent] = []
+    for inv in invitations:
+        child = inv.beneficiary.get_full_name()
+        if inv.status == InvitationStatus.PENDING:
+            events.append(
+                CalendarEvent(
+                    inv.due_on,
+                    "due",
+                    inv.activity.title,
+                    child,
+                    inv.amount_cents,
+                    inv.pk,
+                    inv.status,
+                )
+            )
+        if inv.activity.event_on and inv.status != InvitationStatus.REFUNDED:
+            events.append(
+                CalendarEvent(
+                    inv.activity.event_on,
+                    "activity",
+                    inv.activity.title,
+                    child,
+                    inv.amount_cents,
+                    inv.pk,
+                    inv.status,
+                )
+            )
+    if start is not None:
+        events = [e for e in events if e.day >= start]
+    if end is not None:
+        events = [e for e in events if e.day <= end]
+    return sorted(events, key=lambda e: (e.day, e.kind, e.title, e.child))
+
+
+# --- Secretaries ---------------------------------------------------------------------------
+
+
+def activities_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[Activity]:
+    if tenant is None:
+        return Activity.objects.all() if viewer.is_superuser else Activity.objects.none()
+    schools = schools_visible_to(viewer=viewer, tenant=tenant)
+    return Activity.objects.filter(tenant=tenant, school__in=schools)
+
+
+def wallets_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[Wallet]:
+    if tenant is None:
+        return Wallet.objects.all() if viewer.is_superuser else Wallet.objects.none()
+    people = people_visible_to(viewer=viewer, tenant=tenant)
+    return Wallet.objects.filter(tenant=tenant, owner__in=people.values("pk"))
+
+
+def activity_totals(*, activity: Activity) -> dict[str, int]:
+    """Counts and amounts per state for one activity (the secretaries' follow-up)."""
+    return activities_with_totals(Activity.objects.filter(pk=activity.pk)).values(*TOTAL_FIELDS)[0]
+
+
+TOTAL_FIELDS = [
+    "n_paid",
+    "n_pending",
+    "n_declined",
+    "n_cancelled",
+    "n_refunded",
+    "paid_cents",
+    "pending_cents",
+]
+
+
+def activities_with_totals(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+    def count(status: str) -> Count:
+        return Count("invitations", filter=Q(invitations__status=status))
+
+    def total(status: str) -> Sum:
+        return Sum("invitations__amount_cents", filter=Q(invitations__status=status), default=0)
+
+    return queryset.annotate(
+        n_paid=count(InvitationStatus.PAID),
+        n_pending=count(InvitationStatus.PENDING),
+        n_declined=count(InvitationStatus.DECLINED),
+        n_cancelled=count(InvitationStatus.CANCELLED),
+        n_refunded=count(InvitationStatus.REFUNDED),
+        paid_cents=total(InvitationStatus.PAID),
+        pending_cents=total(InvitationStatus.PENDING),
+    )
+
+
+def students_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[User]:
+    return people_visible_to(viewer=viewer, tenant=tenant).filter(is_student=True, is_active=True)

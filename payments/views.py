@@ -1,0 +1,434 @@
+"""The parents' pages: invitations, confirmations, wallet, documents, calendar. Thin: each view
+finds its object through the access helpers of `payments.selectors` (404 otherwise), calls one
+service and renders; domain errors become messages."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from payments import documents, selectors, services
+from payments.exceptions import (
+    IdempotencyKeyReused,
+    InsufficientCredit,
+    InvitationNotPending,
+    MandatoryInvitationCannotBeDeclined,
+    PaymentError,
+)
+from payments.forms import (
+    AutoPayForm,
+    ConfirmForm,
+    QrAmountForm,
+    StatementForm,
+    WalletAutoPayForm,
+)
+from payments.ical import ical_feed
+from payments.models import ActivityKind, Invitation, InvitationStatus, Wallet
+from payments.money import decimal_from_cents, format_cents
+from payments.paging import counted_page
+
+PAGE_SIZE = 25
+
+
+def _wallet(request: HttpRequest) -> Wallet:
+    """The parent's wallet at this tenant (created on first use); 404 for anyone else."""
+    wallet = selectors.wallet_get_for_owner(tenant=request.tenant, user=request.user)
+    if wallet is None:
+        wallet = services.wallet_get_or_create(tenant=request.tenant, owner=request.user)
+    return wallet
+
+
+def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def invitations(request: HttpRequest) -> HttpResponse:
+    """ "Mes invitations": the invitations waiting for an answer, overdue ones flagged."""
+    wallet = _wallet(request)
+    pending = selectors.invitation_rows_pending(tenant=request.tenant, debtor=request.user)
+    page = counted_page(pending, request.GET.get("page"), per_page=PAGE_SIZE)
+    return render(
+        request,
+        "payments/invitations.html",
+        {
+            "page": page,
+            "rows": _pending_rows(page.object_list, wallet=wallet, debtor=request.user),
+            "wallet": wallet,
+        },
+    )
+
+
+def _url_maker(name: str):
+    """reverse() once, then fill the id in: the table builds four links per row."""
+    template = reverse(name, args=[987654321])
+    return lambda pk: template.replace("987654321", str(pk))
+
+
+def _pending_rows(values, *, wallet: Wallet, debtor) -> list[dict]:
+    """Everything a row of « Mes invitations » shows, formatted once here (the template only
+    prints): fast with many rows."""
+    today = timezone.localdate()
+    pay_url, decline_url = _url_maker("payments:pay"), _url_maker("payments:decline")
+    auto_url, document_url = _url_maker("payments:auto_pay"), _url_maker("payments:document")
+    debtor_name = debtor.full_name
+    rows = []
+    for v in values:
+        pk, title = v["pk"], v["activity__title"]
+        child = f"{v['beneficiary__last_name']} {v['beneficiary__first_name']}".strip()
+        optional = v["activity__kind"] == ActivityKind.OPTIONAL
+        auto = v["auto_pay"] if v["auto_pay"] is not None else wallet.auto_pay_default
+        rows.append(
+            {
+                "pk": pk,
+                "starts_on": v["starts_on"].strftime("%d/%m/%Y"),
+                "child": child,
+                "debtor": debtor_name,
+                "title": title,
+                "optional": optional,
+                "amount": format_cents(v["amount_cents"]),
+                "due_on": v["due_on"].strftime("%d/%m/%Y"),
+                "overdue": v["due_on"] < today,
+                "auto_pay": auto,
+                "for_whom": f"{title}, {child}",
+                "pay_url": pay_url(pk),
+                "decline_url": decline_url(pk) if optional else "",
+                "auto_pay_url": auto_url(pk),
+                "document_url": document_url(pk) if v["activity__document"] else "",
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    wallet = _wallet(request)
+    answered = selectors.invitations_history(tenant=request.tenant, debtor=request.user)
+    page = Paginator(answered, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/history.html",
+        {"page": page, "invitations": page.object_list, "wallet": wallet},
+    )
+
+
+def _confirm_page(
+    request: HttpRequest, invitation: Invitation, action: str, *, error=None, status: int = 200
+) -> HttpResponse:
+    wallet = _wallet(request)
+    form = ConfirmForm(initial={"key": services.new_idempotency_key()})
+    missing = max(invitation.amount_cents - wallet.balance_cents, 0)
+    context = {
+        "invitation": invitation,
+        "activity": invitation.activity,
+        "wallet": wallet,
+        "form": form,
+        "action": action,
+        "error": error,
+        "missing_cents": missing if action == "pay" else 0,
+        "top_up_url": f"{reverse('payments:wallet')}?montant={decimal_from_cents(missing)}"
+        if missing
+        else reverse("payments:wallet"),
+    }
+    return render(request, "payments/confirm.html", context, status=status)
+
+
+def _refused(request: HttpRequest, invitation: Invitation, error: PaymentError) -> HttpResponse:
+    return render(
+        request, "payments/refused.html", {"invitation": invitation, "error": error}, status=400
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for_debtor(
+        tenant=request.tenant, user=request.user, pk=pk
+    )
+    if request.method == "GET":
+        if invitation.status == InvitationStatus.PAID:
+            return redirect("payments:history")
+        if not invitation.is_pending:
+            return _refused(request, invitation, InvitationNotPending(invitation.status))
+        return _confirm_page(request, invitation, "pay")
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return _confirm_page(request, invitation, "pay", status=400)
+    try:
+        outcome = services.invitation_pay(
+            invitation=invitation, by=request.user, idempotency_key=form.cleaned_data["key"]
+        )
+    except InsufficientCredit as exc:
+        return _confirm_page(request, invitation, "pay", error=exc, status=409)
+    except (InvitationNotPending, IdempotencyKeyReused) as exc:
+        return _refused(request, invitation, exc)
+    wallet = _wallet(request)
+    messages.success(
+        request,
+        _("Paiement effectué : %(title)s pour %(child)s (%(amount)s). Nouveau solde : %(balance)s.")
+        % {
+            "title": outcome.invitation.activity.title,
+            "child": outcome.invitation.beneficiary.get_full_name(),
+            "amount": format_cents(outcome.invitation.amount_cents),
+            "balance": format_cents(wallet.balance_cents),
+        },
+    )
+    return redirect("payments:invitations")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for_debtor(
+        tenant=request.tenant, user=request.user, pk=pk
+    )
+    if request.method == "GET":
+        if not invitation.activity.is_optional:
+            return _refused(request, invitation, MandatoryInvitationCannotBeDeclined())
+        if not invitation.is_pending:
+            return _refused(request, invitation, InvitationNotPending(invitation.status))
+        return _confirm_page(request, invitation, "decline")
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return _confirm_page(request, invitation, "decline", status=400)
+    try:
+        outcome = services.invitation_decline(
+            invitation=invitation, by=request.user, idempotency_key=form.cleaned_data["key"]
+        )
+    except PaymentError as exc:
+        return _refused(request, invitation, exc)
+    messages.success(
+        request,
+        _("Invitation déclinée : %(title)s pour %(child)s.")
+        % {
+            "title": outcome.invitation.activity.title,
+            "child": outcome.invitation.beneficiary.get_full_name(),
+        },
+    )
+    return redirect("payments:invitations")
+
+
+@login_required
+@require_POST
+def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for_debtor(
+        tenant=request.tenant, user=request.user, pk=pk
+    )
+    form = AutoPayForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_set_auto_pay(
+                invitation=invitation, value=form.cleaned_data["auto_pay"]
+            )
+        except InvitationNotPending as exc:
+            messages.error(request, str(exc))
+        else:
+            on = form.cleaned_data["auto_pay"]
+            messages.success(
+                request,
+                (
+                    _("« %(title)s » sera payée automatiquement à son échéance.")
+                    if on
+                    else _("« %(title)s » ne sera pas payée automatiquement.")
+                )
+                % {"title": invitation.activity.title},
+            )
+    return redirect("payments:invitations")
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, pk: int) -> FileResponse:
+    invitation = selectors.invitation_get_for_debtor(
+        tenant=request.tenant, user=request.user, pk=pk
+    )
+    activity = invitation.activity
+    if not activity.document:
+        raise Http404
+    response = FileResponse(
+        activity.document.open("rb"),
+        as_attachment=True,
+        filename=f"{slugify(activity.title) or 'document'}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for_debtor(
+        tenant=request.tenant, user=request.user, pk=pk
+    )
+    if invitation.payment_id is None:
+        raise Http404
+    content = documents.receipt_pdf(invitation=invitation)
+    return _pdf(content, f"recu-{invitation.payment_id}.pdf")
+
+
+# --- Wallet -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def wallet(request: HttpRequest) -> HttpResponse:
+    """ "Mon portefeuille": balance, how to top up (IBAN, structured communication, EPC QR),
+    the history with its running balance."""
+    wallet = _wallet(request)
+    qr_form = QrAmountForm(request.GET or None)
+    amount = qr_form.cleaned_data["montant"] if qr_form.is_bound and qr_form.is_valid() else None
+    lines = selectors.wallet_lines(wallet=wallet)
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    receipts = dict(
+        Invitation.objects.filter(
+            tenant=request.tenant,
+            debtor=request.user,
+            payment_id__in=[line.transaction_id for line in page.object_list],
+        ).values_list("payment_id", "pk")
+    )
+    return render(
+        request,
+        "payments/wallet.html",
+        {
+            "wallet": wallet,
+            "page": page,
+            "lines": [(line, receipts.get(line.transaction_id)) for line in page.object_list],
+            "qr_form": qr_form,
+            "auto_pay_form": WalletAutoPayForm(
+                initial={"auto_pay_default": wallet.auto_pay_default}
+            ),
+            "statement_form": StatementForm(initial=StatementForm.initial_period()),
+            **documents.top_up_context(wallet=wallet, amount_cents=amount),
+        },
+    )
+
+
+@login_required
+@require_POST
+def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
+    wallet = _wallet(request)
+    form = WalletAutoPayForm(request.POST)
+    if form.is_valid():
+        services.wallet_set_auto_pay_default(
+            wallet=wallet, value=form.cleaned_data["auto_pay_default"]
+        )
+        messages.success(request, _("Votre choix est enregistré."))
+    return redirect("payments:wallet")
+
+
+@login_required
+@require_GET
+def statement(request: HttpRequest) -> HttpResponse:
+    wallet = _wallet(request)
+    form = StatementForm(request.GET or None, initial=StatementForm.initial_period())
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        content = documents.statement_pdf(wallet=wallet, start=start, end=end)
+        return _pdf(content, f"releve-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+    status = 400 if form.is_bound else 200
+    return render(request, "payments/statement.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def top_up_sheet(request: HttpRequest) -> HttpResponse:
+    wallet = _wallet(request)
+    return _pdf(documents.top_up_sheet_pdf(wallet=wallet), "recharger-mon-portefeuille.pdf")
+
+
+# --- Calendar ---------------------------------------------------------------------------------
+
+
+def _month(value: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return today.replace(day=1)
+
+
+@login_required
+@require_GET
+def calendar_month(request: HttpRequest) -> HttpResponse:
+    """ "Mon calendrier": due dates and activity dates in a month grid, and the private feed."""
+    wallet = _wallet(request)
+    first = _month(request.GET.get("mois"))
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    events = selectors.calendar_events(
+        tenant=request.tenant, debtor=request.user, start=weeks[0][0], end=weeks[-1][-1]
+    )
+    by_day: dict[date, list] = {}
+    for event in events:
+        by_day.setdefault(event.day, []).append(event)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    feed_url = request.build_absolute_uri(
+        reverse("payments:calendar_feed", args=[wallet.calendar_token])
+    )
+    return render(
+        request,
+        "payments/calendar.html",
+        {
+            "first": first,
+            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "month_events": [e for e in events if e.day.month == first.month],
+            "previous": previous,
+            "following": following,
+            "today": timezone.localdate(),
+            "feed_url": feed_url,
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
+    services.wallet_calendar_token_renew(wallet=_wallet(request))
+    messages.success(
+        request,
+        _("Nouvelle adresse créée : l'ancienne ne fonctionne plus. Abonnez-vous à nouveau."),
+    )
+    return redirect("payments:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private iCalendar feed: no login (a phone's calendar cannot log in), the unguessable
+    token is the key; renewing it revokes the old address."""
+    wallet = selectors.wallet_by_calendar_token(tenant=request.tenant, token=token)
+    events = selectors.calendar_events(tenant=request.tenant, debtor=wallet.owner)
+    body = ical_feed(
+        events=events,
+        calendar_name=f"{request.tenant.display_name} — {wallet.owner.get_full_name()}",
+        host=request.tenant.primary_host or "cartable",
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="calendrier.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

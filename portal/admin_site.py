@@ -1,0 +1,99 @@
+"""The secretaries' admin: a second factor (TOTP), and only the host's tenant."""
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
+
+
+class PortalAdminSite(OTPAdminSite):
+    site_header = _("Cartable — secrétariat")
+    site_title = _("Cartable")
+    index_title = _("Gestion du réseau")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        user = request.user
+        tenant = getattr(request, "tenant", None)
+        if tenant is None:
+            return user.is_superuser and user.tenant_id is None
+        return user.tenant_id == tenant.id
+
+    def get_urls(self):
+        from django.urls import include, path
+
+        from helpdesk.urls import helpdesk_urlpatterns
+
+        return [path("helpdesk/", include(helpdesk_urlpatterns(self))), *super().get_urls()]
+
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            context["site_header"] = _("%(name)s — secrétariat") % {"name": tenant.display_name}
+        return context
+
+
+admin_site = PortalAdminSite(name="admin")
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
+
+    Subclasses say how a row reaches its tenant (`tenant_field`) and may narrow further with
+    `scope_queryset` (a secretary's schools). Secretaries and tenant administrators get the
+    permissions named in `secretary_permissions`; platform superusers get everything.
+    """
+
+    tenant_field = "tenant"
+    secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is None:
+            return queryset if request.user.is_superuser else queryset.none()
+        return self.scope_queryset(request, queryset.filter(**{self.tenant_field: tenant}))
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if getattr(request, "tenant", None) is not None and self.tenant_field == "tenant":
+            exclude.append("tenant")
+        return exclude
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        return queryset
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def _allowed(self, request: HttpRequest, action: str) -> bool:
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        return bool(
+            (user.is_secretary or user.is_tenant_admin) and action in self.secretary_permissions
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request, "view")
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._allowed(request, "view") or self._allowed(request, "change")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._allowed(request, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._allowed(request, "delete")
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if self.tenant_field == "tenant" and getattr(request, "tenant", None) is not None:
+            obj.tenant = request.tenant
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,27 @@
+"""The Celery app: configured from Django settings (CELERY_*), tasks found in each app."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _create_broker_folders(**_kwargs) -> None:
+    ensure_broker_folders()
+
+
+def ensure_broker_folders() -> None:
+    """The filesystem transport needs its folders before the first message."""
+    from django.conf import settings
+
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
+        folder = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get(key)
+        if folder:
+            os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,29 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from accounts import urls as account_urls
+from portal import views
+from portal.admin_site import admin_site
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("logo", views.tenant_logo, name="tenant_logo"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include(account_urls)),
+    path("profil/", include("accounts.profile_urls")),
+    path("activation/", include("accounts.activation_urls")),
+    path("profil/methodes/", include("recovery.method_urls")),
+    path("mot-de-passe-oublie/", include("recovery.urls")),
+    path("identifiant/", include("recovery.numen_urls")),
+    path("eleve/", include("recovery.student_urls")),
+    path("compte-inaccessible/", include("recovery.two_step_urls")),
+    path("captcha/", include("captcha.urls")),
+    path("paiements/", include("payments.urls")),
+    path("_floor/", views.floor, name="floor"),
+    path("admin/", admin_site.urls),
+    path("", include("outbox.urls")),
+]
+
+# Uploaded and generated files (letters with activation codes, invitation documents, logos) are
+# never served as plain media: each has a view that checks who asks.

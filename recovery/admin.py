@@ -1,0 +1,119 @@
+"""The recovery log secretaries read: who asked, by which flow, with what outcome (no secrets)."""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+
+from accounts.selectors import people_visible_to
+from outbox.models import Status
+from portal.admin_site import TenantScopedAdmin, admin_site
+from recovery.models import ContactRequest, RecoveryEvent, RecoveryRequest
+
+
+class ReadOnlyLogAdmin(TenantScopedAdmin):
+    secretary_permissions = frozenset({"view"})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        user = request.user
+        if user.is_superuser or user.is_tenant_admin:
+            return queryset
+        visible = people_visible_to(viewer=user, tenant=request.tenant).values("pk")
+        return queryset.filter(user__in=visible)
+
+
+@admin.register(RecoveryRequest, site=admin_site)
+class RecoveryRequestAdmin(ReadOnlyLogAdmin):
+    list_display = [
+        "created_at", "flow", "login", "account", "outcome", "reason", "delivery", "ip",
+    ]  # fmt: skip
+    list_filter = ["flow", "outcome"]
+    search_fields = ["login", "user__identifier", "user__last_name"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at", "flow", "method", "login", "user", "outcome", "reason", "ip",
+        "initiated_by", "processed_at", "delivery",
+    ]  # fmt: skip
+    readonly_fields = fields
+    list_select_related = ["user", "message"]
+
+    @admin.display(description=_("compte"))
+    def account(self, obj: RecoveryRequest) -> str:
+        if obj.user is None:
+            return "—"
+        if not obj.user.is_migrated:
+            return _("%(id)s (non migré : aucun e-mail envoyé)") % {"id": obj.user.identifier}
+        return obj.user.identifier
+
+    @admin.display(description=_("envoi du message"))
+    def delivery(self, obj: RecoveryRequest) -> str:
+        """Where the mail this request caused stands (SEPNE: the link, then the temporary
+        password): never its body."""
+        message = obj.message
+        if message is None:
+            return "—"
+        state = message.get_status_display()
+        if message.status == Status.SENT and message.sent_at:
+            when = date_format(localtime(message.sent_at), "SHORT_DATETIME_FORMAT")
+            return _("%(state)s le %(when)s à %(to)s") % {
+                "state": state, "when": when, "to": message.masked_to,
+            }  # fmt: skip
+        if message.status == Status.PENDING:
+            when = date_format(localtime(message.next_attempt_at), "SHORT_DATETIME_FORMAT")
+            return _("%(state)s (pas avant le %(when)s) pour %(to)s") % {
+                "state": state, "when": when, "to": message.masked_to,
+            }  # fmt: skip
+        if message.status == Status.FAILED and message.last_error:
+            return f"{state} : {message.last_error}"
+        return state
+
+
+@admin.register(RecoveryEvent, site=admin_site)
+class RecoveryEventAdmin(ReadOnlyLogAdmin):
+    list_display = ["created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor"]
+    list_filter = ["flow", "kind", "outcome"]
+    search_fields = ["user__identifier", "user__last_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor"]
+    fields = readonly_fields
+    list_select_related = ["user", "actor"]
+
+
+@admin.register(ContactRequest, site=admin_site)
+class ContactRequestAdmin(ReadOnlyLogAdmin):
+    """ "Contactez votre administrateur": people who could not recover their account alone."""
+
+    list_display = ["created_at", "login", "user", "handled_at"]
+    list_filter = ["handled_at"]
+    search_fields = ["login", "user__identifier", "user__last_name"]
+    readonly_fields = ["created_at", "login", "user", "ip", "handled_at"]
+    fields = readonly_fields
+    actions = ["mark_handled"]
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        user = request.user
+        if user.is_superuser or user.is_tenant_admin:
+            return queryset
+        visible = people_visible_to(viewer=user, tenant=request.tenant).values("pk")
+        # Requests for unknown addresses have no account: every secretary of the tenant sees them.
+        return queryset.filter(Q(user__in=visible) | Q(user__isnull=True))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None and self._allowed(request, "view")
+
+    @admin.action(description=_("Marquer comme traitées"))
+    def mark_handled(self, request: HttpRequest, queryset) -> None:
+        count = queryset.filter(handled_at__isnull=True).update(handled_at=timezone.now())
+        self.message_user(request, _("%(n)d demande(s) traitée(s).") % {"n": count})

@@ -1,0 +1,258 @@
+"""Recovery writes. The web request only records what was asked (same response, same timing for
+every account); lookups, tokens and mails happen in the worker (`*_process`)."""
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from outbox.services import email_queue
+from recovery import throttle
+from recovery.models import Flow, Outcome, RecoveryEvent, RecoveryRequest
+from recovery.tokens import link_token_issue, link_tokens_revoke
+from tenants.models import Tenant
+from tenants.selectors import tenant_public_base_url
+
+logger = logging.getLogger(__name__)
+
+
+def recovery_event_log(
+    *,
+    tenant: Tenant,
+    flow: str,
+    kind: str,
+    outcome: str,
+    request: RecoveryRequest | None = None,
+    user: User | None = None,
+    ip: str | None = None,
+    detail: str = "",
+    actor: User | None = None,
+) -> RecoveryEvent:
+    return RecoveryEvent.objects.create(
+        tenant=tenant,
+        request=request,
+        user=user,
+        flow=flow,
+        kind=kind,
+        outcome=outcome,
+        detail=detail[:200],
+        ip=ip,
+        actor=actor,
+    )
+
+
+def recovery_request_start(
+    *, tenant: Tenant, flow: str, method: str, login: str, ip: str | None
+) -> RecoveryRequest:
+    """Records the request and hands it to the worker after commit. No lookup here."""
+    from recovery.tasks import process_recovery_request
+
+    request = RecoveryRequest.objects.create(
+        tenant=tenant, flow=flow, method=method, login=login.strip()[:254], ip=ip
+    )
+    transaction.on_commit(lambda: process_recovery_request.delay(request.pk))
+    return request
+
+
+def _users_matching(*, tenant: Tenant, method: str, login: str) -> QuerySet[User]:
+    users = User.objects.filter(tenant=tenant)
+    if method == "email":
+        return users.filter(email__iexact=login).order_by("identifier")
+    return users.filter(identifier__iexact=login)
+
+
+def _refusal(user: User) -> str | None:
+    if not user.is_active:
+        return Outcome.INACTIVE
+    if not user.is_migrated:
+        return Outcome.NOT_MIGRATED
+    if not user.email:
+        return Outcome.NO_ADDRESS
+    return None
+
+
+@transaction.atomic
+def identifier_request_process(*, request_id: int) -> str:
+    """CREOS: one mail per address, listing every migrated account it matches, each with a link."""
+    request = recovery_request_claim(request_id=request_id)
+    if request.processed_at is not None:
+        return request.outcome
+    tenant = request.tenant
+    request.processed_at = timezone.now()
+    if not recovery_ip_within_limit(request=request):
+        return recovery_request_finish(request, Outcome.THROTTLED, "ip")
+
+    users = list(_users_matching(tenant=tenant, method=request.method, login=request.login))
+    if not users:
+        return recovery_request_finish(request, Outcome.NO_ACCOUNT)
+    request.user = users[0]
+
+    sendable: list[User] = []
+    outcomes: list[str] = []
+    for user in users:
+        refusal = _refusal(user)
+        if refusal is None and not throttle.throttle_hit(
+            tenant=tenant, limit=throttle.MAILS_PER_ACCOUNT, subject=str(user.pk)
+        ):
+            refusal = Outcome.THROTTLED
+        if refusal:
+            outcomes.append(refusal)
+            recovery_event_log(
+                tenant=tenant, flow=request.flow, kind="request_refused", outcome=refusal,
+                request=request, user=user, ip=request.ip,
+            )  # fmt: skip
+        else:
+            sendable.append(user)
+    if not sendable:
+        return recovery_request_finish(request, outcomes[0])
+
+    _send_reset_links(request=request, users=sendable)
+    return recovery_request_finish(request, Outcome.MAIL_SENT)
+
+
+def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
+    base_url = tenant_public_base_url(request.tenant)
+    by_address: dict[str, list[dict]] = {}
+    for user in users:
+        secret = link_token_issue(user=user, request=request)
+        by_address.setdefault(user.email.lower(), []).append(
+            {
+                "identifier": user.identifier,
+                "email": user.email,
+                "name": user.get_full_name(),
+                "url": f"{base_url}/mot-de-passe-oublie/lien/{secret}/",
+            }
+        )
+        recovery_event_log(
+            tenant=request.tenant, flow=request.flow, kind="link_sent",
+            outcome=Outcome.MAIL_SENT, request=request, user=user, ip=request.ip,
+        )  # fmt: skip
+    for accounts in by_address.values():
+        email_queue(
+            tenant=request.tenant,
+            to=accounts[0]["email"],
+            template="recovery/email/reset_link",
+            context={"accounts": accounts, "lifetime_minutes": 60},
+            user=users[0] if len(accounts) == 1 else None,
+            sensitive=True,
+        )
+
+
+def recovery_request_claim(*, request_id: int) -> RecoveryRequest:
+    """The request, locked until the worker's transaction ends (a task run twice waits, then
+    sees `processed_at` set and does nothing)."""
+    return RecoveryRequest.objects.select_for_update().select_related("tenant").get(pk=request_id)
+
+
+def recovery_ip_within_limit(*, request: RecoveryRequest) -> bool:
+    return not request.ip or throttle.throttle_hit(
+        tenant=request.tenant, limit=throttle.REQUESTS_PER_IP, subject=request.ip
+    )
+
+
+def recovery_request_finish(request: RecoveryRequest, outcome: str, reason: str = "") -> str:
+    """Records the worker's outcome (and, unless a mail left, an audit event saying why)."""
+    request.outcome = outcome
+    request.reason = reason
+    request.save(update_fields=["outcome", "reason", "processed_at", "user", "message"])
+    if outcome != Outcome.MAIL_SENT:
+        recovery_event_log(
+            tenant=request.tenant, flow=request.flow, kind="request_processed",
+            outcome=outcome, request=request, user=request.user, ip=request.ip, detail=reason,
+        )  # fmt: skip
+    return outcome
+
+
+def user_notification_addresses(user: User, *, with_school_mailbox: bool = False) -> list[str]:
+    """Every address a "your password was changed" notice goes to (a student's school mailbox
+    too where the flow runs through it)."""
+    from recovery.codes import SecondaryEmailDevice
+
+    candidates = [user.email]
+    candidates += SecondaryEmailDevice.objects.filter(user=user, confirmed=True).values_list(
+        "email", flat=True
+    )
+    if with_school_mailbox:
+        candidates.append(user.school_email)
+    addresses: list[str] = []
+    for address in candidates:
+        if address and address.lower() not in {a.lower() for a in addresses}:
+            addresses.append(address)
+    return addresses
+
+
+def user_notice_send(
+    *, user: User, template: str, ip: str | None, with_school_mailbox: bool = False
+) -> None:
+    """One notice (never a password) to every address of the person, through the outbox."""
+    context = {"identifier": user.identifier, "when": timezone.now(), "ip": ip}
+    for address in user_notification_addresses(user, with_school_mailbox=with_school_mailbox):
+        email_queue(tenant=user.tenant, to=address, template=template, context=context, user=user)
+
+
+@transaction.atomic
+def password_reset_complete(
+    *,
+    user: User,
+    password: str,
+    flow: str,
+    ip: str | None,
+    request: RecoveryRequest | None = None,
+    actor: User | None = None,
+) -> None:
+    """Sets the new password (policy enforced), ends every session (their auth hash no longer
+    matches), kills outstanding links, tells every address, and writes the audit event."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    link_tokens_revoke(user=user)
+    user_notice_send(user=user, template="recovery/email/password_changed", ip=ip)
+    if request is not None:
+        request.outcome = Outcome.COMPLETED
+        request.save(update_fields=["outcome"])
+    recovery_event_log(
+        tenant=user.tenant, flow=flow, kind="password_reset", outcome=Outcome.COMPLETED,
+        request=request, user=user, ip=ip, actor=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def admin_reset_send(*, user: User, by: User, ip: str | None) -> str:
+    """A secretary sends a reset link to a person of her tenant; she never sees the password."""
+    assert user.tenant_id == by.tenant_id or by.is_superuser
+    request = RecoveryRequest.objects.create(
+        tenant=user.tenant, flow=Flow.ADMIN, method="identifier", login=user.identifier,
+        user=user, ip=ip, initiated_by=by, processed_at=timezone.now(),
+    )  # fmt: skip
+    refusal = _refusal(user)
+    if refusal:
+        request.outcome = refusal
+        request.save(update_fields=["outcome"])
+        recovery_event_log(
+            tenant=user.tenant, flow=Flow.ADMIN, kind="admin_reset_refused", outcome=refusal,
+            request=request, user=user, ip=ip, actor=by,
+        )  # fmt: skip
+        return refusal
+    _send_reset_links(request=request, users=[user])
+    request.outcome = Outcome.MAIL_SENT
+    request.save(update_fields=["outcome"])
+    return Outcome.MAIL_SENT
+
+
+def recovery_sweep(*, older_than_seconds: int = 60) -> int:
+    """Requests whose task a lost broker or a killed worker dropped are processed again."""
+    from recovery.tasks import process_recovery_request
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = RecoveryRequest.objects.filter(
+        processed_at__isnull=True,
+        created_at__lt=cutoff,
+        flow__in=[Flow.IDENTIFIER, Flow.STUDENT_MAILBOX],
+    ).values_list("pk", flat=True)[:500]
+    for request_id in stale:
+        process_recovery_request.delay(request_id)
+    return len(stale)

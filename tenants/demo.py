@@ -1,0 +1,282 @@
+"""Demo tenants shaped like the seeds. Demo mode only: production never creates them."""
+
+import base64
+import hashlib
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import GuardianLink, User
+from tenants.models import PasswordRules, School, Tenant, TenantHost
+
+DEMO_PASSWORD = "Cartable-Demo-1"  # noqa: S105 - published in the README on purpose
+
+TENANTS = [
+    {
+        "slug": "creos",
+        "name": "CREOS — réseau d'écoles communales",
+        "display_name": "CREOS",
+        "primary_colour": "#1f5aa6",
+        "support_text": (
+            "Un problème de connexion ? Contactez votre pouvoir organisateur ou votre "
+            "institution, qui pourra débloquer votre situation."
+        ),
+        "password_rules": PasswordRules.CREOS,
+        "features": {"identifier_reset": True, "payments": True},
+        "iban": "BE68539007547034",
+        "creditor_name": "CREOS ASBL",
+        "schools": [("École communale du Centre", "CREOS-CENTRE", "")],
+    },
+    {
+        "slug": "eceps",
+        "name": "ECEPS — École de promotion sociale",
+        "display_name": "ECEPS",
+        "primary_colour": "#6b2c91",
+        "support_text": "Si vous ne pouvez utiliser aucune méthode, contactez le secrétariat.",
+        "password_rules": PasswordRules.M365,
+        "features": {"identifier_reset": False, "two_step_reset": True},
+        "schools": [("ECEPS Charleroi", "ECEPS-CHARLEROI", "")],
+    },
+    {
+        "slug": "sepne",
+        "name": "SEPNE — conseil scolaire",
+        "display_name": "Portail des élèves SEPNE",
+        "primary_colour": "#00695c",
+        "support_text": "S'il vous manque des informations, demandez de l'aide à votre école.",
+        "password_rules": PasswordRules.BASIC,
+        # A short delay for the temporary password, so a demo does not wait two minutes.
+        "features": {
+            "identifier_reset": False,
+            "student_mailbox_reset": True,
+            "student_reset_delay_seconds": 30,
+        },
+        "schools": [("École secondaire Champlain", "SEPNE-CHAMPLAIN", "eleves.sepne.ca")],
+    },
+    {
+        "slug": "creteil",
+        "name": "Académie de Créteil",
+        "display_name": "Académie de Créteil",
+        "primary_colour": "#a4262c",
+        "support_text": (
+            "NUMEN perdu ? Demandez-le au gestionnaire de votre établissement ou au rectorat."
+        ),
+        "password_rules": PasswordRules.BASIC,
+        "features": {
+            "identifier_reset": False,
+            "numen_lookup": True,
+            "numen_initial_login": True,
+        },
+        "schools": [("Lycée Louise Michel", "0930001A", "")],
+    },
+]
+
+# (tenant, identifier, first name, last name, e-mail, roles, school code)
+PEOPLE = [
+    ("creos", "secretariat.creos", "Sophie", "Lambert", "secretariat@creos.localhost",
+     {"is_secretary": True, "is_school_staff": True}, "CREOS-CENTRE"),
+    ("creos", "jean.dupont", "Jean", "Dupont", "jean.dupont@hotmail.com",
+     {"is_parent": True}, "CREOS-CENTRE"),
+    ("creos", "jean.dupont.ecole", "Jean", "Dupont", "jean.dupont@hotmail.com",
+     {"is_school_staff": True}, "CREOS-CENTRE"),
+    ("creos", "marc.legrand", "Marc", "Legrand", "marc.legrand@example.be",
+     {"is_parent": True, "is_migrated": False}, "CREOS-CENTRE"),
+    ("creos", "jacqueline.dubois", "Jacqueline", "Dubois", "jacqueline.dubois@example.be",
+     {"is_parent": True}, "CREOS-CENTRE"),
+    ("creos", "camille.muller", "Camille", "Muller", "", {"is_student": True}, "CREOS-CENTRE"),
+    ("creos", "nolan.muller", "Nolan", "Muller", "", {"is_student": True}, "CREOS-CENTRE"),
+    ("eceps", "secretariat.eceps", "Marc", "Renard", "secretariat@eceps.localhost",
+     {"is_secretary": True, "is_school_staff": True}, "ECEPS-CHARLEROI"),
+    ("eceps", "pierre.martin", "Pierre", "Martin", "pierre.martin@eceps.localhost",
+     {"is_school_staff": True}, "ECEPS-CHARLEROI"),
+    ("eceps", "nadia.lambert", "Nadia", "Lambert", "nadia.lambert@eceps.localhost",
+     {"is_school_staff": True}, "ECEPS-CHARLEROI"),
+    ("sepne", "secretariat.sepne", "Isabelle", "Tremblay", "secretariat@sepne.localhost",
+     {"is_secretary": True, "is_school_staff": True}, "SEPNE-CHAMPLAIN"),
+    ("sepne", "abc123456", "Léa", "Gagnon", "lea.gagnon@eleves.sepne.ca",
+     {"is_student": True, "student_number": "3100111222",
+      "school_email": "lea.gagnon@eleves.sepne.ca"}, "SEPNE-CHAMPLAIN"),
+    ("sepne", "def234567", "Thomas", "Bouchard", "thomas.bouchard@eleves.sepne.ca",
+     {"is_student": True, "student_number": "3100111333",
+      "school_email": "thomas.bouchard@eleves.sepne.ca"}, "SEPNE-CHAMPLAIN"),
+    ("sepne", "ghi345678", "Chloé", "Côté", "chloe.cote@eleves.sepne.ca",
+     {"is_student": True, "student_number": "3100111444",
+      "school_email": "chloe.cote@eleves.sepne.ca"}, "SEPNE-CHAMPLAIN"),
+    ("creteil", "secretariat.creteil", "Nadia", "Benali", "secretariat@creteil.localhost",
+     {"is_secretary": True, "is_school_staff": True}, "0930001A"),
+]  # fmt: skip
+
+# Académie staff: identifiers are generated (homonyms get a digit); demo NUMEN values are public.
+# The last one has never logged in: its first login is the NUMEN in capitals.
+CRETEIL_STAFF = [
+    ("Jean", "Dupont", "05E0512345ABC", True),
+    ("Julie", "Dupont", "07A0398765XYZ", True),
+    ("Anne-Marie", "N'Diaye", "12B0456789DEF", True),
+    ("Éloïse", "Lefèvre", "99C0123456GHI", False),
+]
+
+GUARDIANS = [("creos", "jacqueline.dubois", ["camille.muller", "nolan.muller"])]
+
+
+def demo_totp_key(identifier: str) -> str:
+    """A stable TOTP key per demo account, so the README and the dev inbox can show it."""
+    return hashlib.sha256(f"cartable-demo-totp:{identifier}".encode()).hexdigest()[:40]
+
+
+def demo_totp_base32(identifier: str) -> str:
+    return base64.b32encode(bytes.fromhex(demo_totp_key(identifier))).decode()
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    if not settings.DEMO_MODE:
+        raise RuntimeError("Demo data is only created with CARTABLE_DEMO=1.")
+    tenants = {spec["slug"]: _tenant(spec) for spec in TENANTS}
+    people = {}
+    for slug, identifier, first, last, email, roles, school_code in PEOPLE:
+        tenant = tenants[slug]
+        people[(slug, identifier)] = _person(
+            tenant, identifier, first, last, email, roles, school_code
+        )
+    for slug, parent_id, child_ids in GUARDIANS:
+        for child_id in child_ids:
+            GuardianLink.objects.get_or_create(
+                tenant=tenants[slug],
+                parent=people[(slug, parent_id)],
+                child=people[(slug, child_id)],
+            )
+    for first, last, numen, has_password in CRETEIL_STAFF:
+        _academy_staff(tenants["creteil"], first, last, numen, has_password)
+    _recovery_methods(people)
+    _never_activated_parent(tenants["creos"])
+    platform_admin = _platform_admin()
+    for user in [platform_admin, *people.values()]:
+        if user.is_staff:
+            _totp_device(user)
+    from payments.demo import seed_payments_demo
+
+    seed_payments_demo()
+    return {"tenants": len(tenants), "people": len(people) + 1}
+
+
+def _tenant(spec: dict) -> Tenant:
+    features = {
+        "identifier_reset": False,
+        "two_step_reset": False,
+        "student_mailbox_reset": False,
+        "numen_lookup": False,
+        "numen_initial_login": False,
+        "payments": False,
+        **spec["features"],
+    }
+    tenant, _created = Tenant.objects.update_or_create(
+        slug=spec["slug"],
+        defaults={
+            "name": spec["name"],
+            "display_name": spec["display_name"],
+            "primary_colour": spec["primary_colour"],
+            "support_text": spec["support_text"],
+            "password_rules": spec["password_rules"],
+            "iban": spec.get("iban", ""),
+            "creditor_name": spec.get("creditor_name", ""),
+            **features,
+        },
+    )
+    TenantHost.objects.update_or_create(
+        host=f"{spec['slug']}.localhost", defaults={"tenant": tenant, "is_primary": True}
+    )
+    for name, code, mail_domain in spec["schools"]:
+        School.objects.update_or_create(
+            tenant=tenant, code=code, defaults={"name": name, "mail_domain": mail_domain}
+        )
+    return tenant
+
+
+def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
+    user = User.objects.filter(tenant=tenant, identifier__iexact=identifier).first()
+    if user is None:
+        user = User(tenant=tenant, identifier=identifier)
+    user.first_name, user.last_name, user.email = first, last, email
+    for flag, value in roles.items():
+        setattr(user, flag, value)
+    user.is_active = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    user.schools.set(School.objects.filter(tenant=tenant, code=school_code))
+    return user
+
+
+def _academy_staff(tenant: Tenant, first: str, last: str, numen: str, has_password: bool) -> User:
+    from accounts.identifiers import identifier_generate
+    from accounts.numen import numen_hash
+
+    hashed = numen_hash(tenant_id=tenant.id, numen=numen)
+    user = User.objects.filter(tenant=tenant, numen_hash=hashed).first()
+    if user is None:
+        identifier = identifier_generate(tenant=tenant, first_name=first, last_name=last)
+        user = User(tenant=tenant, identifier=identifier, numen_hash=hashed)
+    user.first_name, user.last_name = first, last
+    user.email = f"{user.identifier}@ac-creteil.localhost"
+    user.is_school_staff = True
+    user.must_change_password = False
+    if has_password:
+        user.set_password(DEMO_PASSWORD)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.schools.set(School.objects.filter(tenant=tenant))
+    return user
+
+
+# ECEPS (two-step recovery): the seed's shapes, a phone ending in 67 and p…@charleroi.be.
+RECOVERY_METHODS = [
+    ("eceps", "pierre.martin", "+32470123467", "pierre.martin@charleroi.be"),
+    ("eceps", "nadia.lambert", "+32475987654", None),
+]
+
+
+def _recovery_methods(people: dict) -> None:
+    from recovery.codes import PhoneDevice, SecondaryEmailDevice
+
+    for slug, identifier, number, email in RECOVERY_METHODS:
+        user = people[(slug, identifier)]
+        PhoneDevice.objects.update_or_create(
+            user=user, name="phone", defaults={"number": number, "confirmed": True}
+        )
+        if email:
+            SecondaryEmailDevice.objects.update_or_create(
+                user=user, name="email", defaults={"email": email, "confirmed": True}
+            )
+
+
+def _platform_admin() -> User:
+    user = User.objects.filter(tenant__isnull=True, identifier__iexact="platform.admin").first()
+    user = user or User(tenant=None, identifier="platform.admin", is_superuser=True)
+    user.first_name, user.last_name = "Plateforme", "Administrateur"
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _totp_device(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="demo",
+        defaults={"key": demo_totp_key(user.identifier), "confirmed": True, "tolerance": 1},
+    )
+
+
+def _never_activated_parent(tenant: Tenant) -> User:
+    """A parent the secretary created but who never activated: no usable password. The README
+    says to print his activation letter from the admin (the code is never printed here)."""
+    user = User.objects.filter(tenant=tenant, identifier__iexact="nouveau.parent").first()
+    user = user or User(tenant=tenant, identifier="nouveau.parent")
+    user.first_name, user.last_name = "Nicolas", "Nouveau"
+    user.email = "nouveau.parent@example.be"
+    user.is_parent, user.is_active, user.must_change_password = True, True, False
+    user.set_unusable_password()
+    user.save()
+    user.schools.set(School.objects.filter(tenant=tenant))
+    user.activation_codes.all().delete()
+    return user

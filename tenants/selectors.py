@@ -1,0 +1,51 @@
+"""Reads of tenants: the host → tenant lookup runs on every request, so it is cached briefly."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from tenants.models import Tenant, TenantHost
+
+_CACHE_SECONDS = 30
+_MISS = 0  # cached for unknown hosts too, so probing random hosts costs no query
+
+
+def normalise_host(host: str) -> str:
+    """'Creos.LocalHost:8000' → 'creos.localhost' (port and case do not pick a tenant)."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def is_platform_host(host: str) -> bool:
+    return normalise_host(host) in settings.PLATFORM_HOSTS
+
+
+def tenant_for_host(host: str) -> Tenant | None:
+    host = normalise_host(host)
+    key = f"tenant-host:{host}"
+    tenant_id = cache.get(key)
+    if tenant_id is None:
+        tenant_id = (
+            TenantHost.objects.filter(host=host, tenant__is_active=True)
+            .values_list("tenant_id", flat=True)
+            .first()
+        ) or _MISS
+        cache.set(key, tenant_id, _CACHE_SECONDS)
+    if tenant_id == _MISS:
+        return None
+    return Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+
+
+def tenant_host_forget(host: str) -> None:
+    cache.delete(f"tenant-host:{normalise_host(host)}")
+
+
+def tenant_public_base_url(tenant: Tenant) -> str:
+    """Absolute base URL from the tenant's configured host, never from a request's Host header."""
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{tenant.primary_host}{port}"
+
+
+def demo_tenants() -> list[Tenant]:
+    return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))

@@ -1,0 +1,169 @@
+"""camt.053 import: matched by structured communication, previewed, and never credited twice."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from payments import bank, services
+from payments.exceptions import BankStatementAlreadyImported, BankStatementInvalid
+from payments.models import BankImport, BankLineStatus, Wallet
+from payments.money import structured_digits
+from tests.payments.camt import camt053
+
+
+@pytest.fixture
+def wallets(tenant_a, parent, other_parent):
+    return (
+        services.wallet_get_or_create(tenant=tenant_a, owner=parent),
+        services.wallet_get_or_create(tenant=tenant_a, owner=other_parent),
+    )
+
+
+def statement_for(w1, w2, **kwargs) -> bytes:
+    return camt053(
+        [
+            ("REF-1", "20.00", w1.structured_communication, "DUBOIS JACQUELINE"),
+            ("REF-2", "12.50", f"Portefeuille {w2.structured_communication} merci", "AUTRE ANNE"),
+            ("REF-3", "7.00", "+++999/9999/99948+++", "INCONNU"),
+            ("REF-4", "3.00", w1.structured_communication, "FRAIS", "DBIT"),
+        ],
+        **kwargs,
+    )
+
+
+def test_parse_reads_entries(wallets):
+    w1, w2 = wallets
+    statement_id, entries = bank.camt053_parse(statement_for(w1, w2))
+    assert statement_id == "STMT-2024-001"
+    assert [e.amount_cents for e in entries] == [2000, 1250, 700, 300]
+    assert entries[0].communication == structured_digits(w1.reference)
+    assert entries[0].debtor_name == "DUBOIS JACQUELINE"
+    assert entries[3].credit is False
+
+
+def test_import_credits_the_right_wallets_and_a_reimport_credits_nothing(
+    tenant_a, secretary, wallets
+):
+    w1, w2 = wallets
+    data = statement_for(w1, w2)
+    # when the statement is previewed
+    preview = bank.bank_import_preview(
+        tenant=tenant_a, filename="juin.xml", data=data, by=secretary
+    )
+    statuses = {line.entry_ref.split(":")[1]: line.status for line in preview.lines.all()}
+    # then two lines match a wallet, one is unknown, the debit is ignored; nothing credited yet
+    assert statuses == {
+        "REF-1": BankLineStatus.MATCHED,
+        "REF-2": BankLineStatus.MATCHED,
+        "REF-3": BankLineStatus.UNMATCHED,
+        "REF-4": BankLineStatus.IGNORED,
+    }
+    w1.refresh_from_db()
+    assert w1.balance_cents == 0
+    # when it is applied
+    assert bank.bank_import_apply(bank_import=preview, by=secretary) == 2
+    w1.refresh_from_db(), w2.refresh_from_db()
+    assert (w1.balance_cents, w2.balance_cents) == (2000, 1250)
+    # then the same file again is refused at the preview…
+    with pytest.raises(BankStatementAlreadyImported):
+        bank.bank_import_preview(tenant=tenant_a, filename="juin.xml", data=data, by=secretary)
+    # …and applying the old preview again credits nothing
+    with pytest.raises(BankStatementAlreadyImported):
+        bank.bank_import_apply(bank_import=preview, by=secretary)
+    w1.refresh_from_db()
+    assert w1.balance_cents == 2000
+    assert services.ledger_reconcile() == ([], [])
+
+
+def test_the_same_entries_in_another_file_are_not_credited_again(tenant_a, secretary, wallets):
+    w1, w2 = wallets
+    first = bank.bank_import_preview(
+        tenant=tenant_a, filename="a.xml", data=statement_for(w1, w2), by=secretary
+    )
+    bank.bank_import_apply(bank_import=first, by=secretary)
+    # a second file (another statement id) repeating the same bank entries
+    again = bank.bank_import_preview(
+        tenant=tenant_a,
+        filename="b.xml",
+        data=statement_for(w1, w2, statement_id="STMT-BIS"),
+        by=secretary,
+    )
+    assert {ln.status for ln in again.lines.all()} == {
+        BankLineStatus.DUPLICATE,
+        BankLineStatus.UNMATCHED,
+        BankLineStatus.IGNORED,
+    }
+    assert bank.bank_import_apply(bank_import=again, by=secretary) == 0
+    w1.refresh_from_db()
+    assert w1.balance_cents == 2000
+
+
+def test_two_previews_of_one_file_apply_once(tenant_a, secretary, wallets):
+    w1, w2 = wallets
+    data = statement_for(w1, w2)
+    p1 = bank.bank_import_preview(tenant=tenant_a, filename="a.xml", data=data, by=secretary)
+    p2 = bank.bank_import_preview(tenant=tenant_a, filename="a.xml", data=data, by=secretary)
+    bank.bank_import_apply(bank_import=p1, by=secretary)
+    with pytest.raises(BankStatementAlreadyImported):
+        bank.bank_import_apply(bank_import=p2, by=secretary)
+    w1.refresh_from_db()
+    assert w1.balance_cents == 2000
+
+
+def test_wallets_of_another_tenant_are_never_matched(tenant_b, outsider, wallets, secretary):
+    w1, w2 = wallets
+    preview = bank.bank_import_preview(
+        tenant=tenant_b, filename="b.xml", data=statement_for(w1, w2), by=outsider
+    )
+    assert not preview.lines.filter(status=BankLineStatus.MATCHED).exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not xml",
+        b"<Document/>",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Document>&a;</Document>',
+    ],
+)
+def test_bad_files_are_refused(data):
+    with pytest.raises(BankStatementInvalid):
+        bank.camt053_parse(data)
+
+
+def test_admin_upload_preview_and_apply(secretary_client, wallets):
+    w1, w2 = wallets
+    upload = SimpleUploadedFile("juin.xml", statement_for(w1, w2), content_type="text/xml")
+    response = secretary_client.post(reverse("admin:payments_bankimport_add"), {"file": upload})
+    assert response.status_code == 302
+    preview_url = response["Location"]
+    html = secretary_client.get(preview_url).content.decode()
+    # the unmatched line is listed, under its own heading
+    assert "Communication inconnue (1)" in html and "999999999948" in html
+    assert "Créditer 2 portefeuilles" in html
+    bank_import = BankImport.objects.get()
+    response = secretary_client.post(
+        reverse("admin:payments_bankimport_apply", args=[bank_import.pk]), follow=True
+    )
+    assert "2 portefeuilles crédités" in response.content.decode()
+    assert Wallet.objects.get(pk=w1.pk).balance_cents == 2000
+    # the same file uploaded again is refused with a message
+    upload = SimpleUploadedFile("juin.xml", statement_for(w1, w2), content_type="text/xml")
+    response = secretary_client.post(reverse("admin:payments_bankimport_add"), {"file": upload})
+    assert response.status_code == 200
+    assert "déjà été importé" in response.content.decode()
+
+
+def test_outsider_cannot_see_tenant_a_imports(outsider_admin_client, secretary, tenant_a, wallets):
+    w1, w2 = wallets
+    preview = bank.bank_import_preview(
+        tenant=tenant_a, filename="a.xml", data=statement_for(w1, w2), by=secretary
+    )
+    for name in ("admin:payments_bankimport_preview", "admin:payments_bankimport_change"):
+        assert outsider_admin_client.get(reverse(name, args=[preview.pk])).status_code == 404
+    assert (
+        outsider_admin_client.post(
+            reverse("admin:payments_bankimport_apply", args=[preview.pk])
+        ).status_code
+        == 404
+    )

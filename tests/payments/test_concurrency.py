@@ -1,0 +1,201 @@
+"""Concurrency on PostgreSQL: row locks and idempotency keys under real parallel transactions.
+
+Each worker thread has its own database connection (closed at the end). On SQLite these tests
+skip: it serialises writers anyway, and proves nothing about locks.
+"""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count, Sum
+
+from payments import services
+from payments.exceptions import InsufficientCredit
+from payments.models import Invitation, InvitationStatus, LedgerLine, LedgerTransaction, Wallet
+from tests.factories import UserFactory, link_guardian
+from tests.payments.conftest import fund, invite, make_activity
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (row locks): DATABASE_URL=postgres://postgres@127.0.0.1:5432/cartable"
+        )
+
+
+def run_in_threads(jobs) -> list:
+    """Start every job at the same moment, each in its own thread and DB connection."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def worker(i, job):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = ("ok", job())
+        except Exception as exc:  # noqa: BLE001 - the test inspects what happened
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker thread hung"
+    return results
+
+
+def assert_ledger_consistent(wallet: Wallet) -> None:
+    wallet.refresh_from_db()
+    total = LedgerLine.objects.filter(wallet=wallet).aggregate(s=Sum("amount_cents"))["s"] or 0
+    assert wallet.balance_cents == total >= 0
+    assert not LedgerLine.objects.filter(wallet=wallet, balance_after_cents__lt=0).exists()
+    unbalanced = LedgerTransaction.objects.annotate(s=Sum("lines__amount_cents")).exclude(s=0)
+    assert not unbalanced.exists()
+    mismatches, bad = services.ledger_reconcile()
+    assert mismatches == [] and bad == []
+
+
+def test_fifty_concurrent_payments_with_credit_for_ten(tenant_a, school_a, parent, child1, child2):
+    # given 50 invitations of 1 € each for one parent, and a wallet holding 10 €
+    invitations = []
+    for n in range(25):
+        activity = make_activity(
+            tenant=tenant_a, school=school_a, title=f"Sortie {n}", amount_cents=100
+        )
+        invitations += [invite(activity, child1, parent), invite(activity, child2, parent)]
+    wallet = fund(parent, 1000, tenant=tenant_a)
+
+    # and a watcher that samples the balance while the payments run
+    stop, seen = threading.Event(), []
+
+    def watch():
+        try:
+            while not stop.is_set():
+                seen.append(
+                    Wallet.objects.values_list("balance_cents", flat=True).get(pk=wallet.pk)
+                )
+        finally:
+            connections.close_all()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+
+    # when the 50 payments start at the same moment, each with its own key
+    def pay(inv):
+        return lambda: services.invitation_pay(
+            invitation=inv, by=parent, idempotency_key=f"k-{inv.pk:08d}-0000000"
+        )
+
+    results = run_in_threads([pay(inv) for inv in invitations])
+    stop.set()
+    watcher.join()
+
+    # then exactly 10 succeed, the others are refused for lack of credit
+    kinds = Counter("paid" if status == "ok" else type(value).__name__ for status, value in results)
+    assert kinds == {"paid": 10, "InsufficientCredit": 40}, kinds
+    assert Invitation.objects.filter(status=InvitationStatus.PAID).count() == 10
+    # the balance was never negative, ends at zero and equals the sum of its lines
+    assert seen and min(seen) >= 0
+    assert_ledger_consistent(wallet)
+    assert wallet.balance_cents == 0
+    # no duplicate entries: one payment per paid invitation, one debit line each
+    assert LedgerTransaction.objects.filter(kind="payment").count() == 10
+    per_tx = (
+        LedgerLine.objects.filter(wallet=wallet, amount_cents__lt=0)
+        .values("transaction")
+        .annotate(n=Count("id"))
+    )
+    assert all(row["n"] == 1 for row in per_tx) and len(per_tx) == 10
+
+
+def test_the_same_pay_request_twice_at_once_moves_money_once(tenant_a, school_a, parent, child1):
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=500)
+    invitation = invite(activity, child1, parent)
+    wallet = fund(parent, 2000, tenant=tenant_a)
+
+    def same_request():
+        return services.invitation_pay(
+            invitation=invitation, by=parent, idempotency_key="double-click-000000000"
+        )
+
+    results = run_in_threads([same_request, same_request])
+
+    assert [status for status, _ in results] == ["ok", "ok"]
+    assert sorted(outcome.replayed for _, outcome in results) == [False, True]
+    assert len({outcome.transaction.pk for _, outcome in results}) == 1
+    assert_ledger_consistent(wallet)
+    assert wallet.balance_cents == 1500
+
+
+def test_two_tabs_paying_the_same_invitation_move_money_once(tenant_a, school_a, parent, child1):
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=500)
+    invitation = invite(activity, child1, parent)
+    wallet = fund(parent, 2000, tenant=tenant_a)
+
+    def tab(n):
+        return lambda: services.invitation_pay(
+            invitation=invitation, by=parent, idempotency_key=f"tab-{n}-000000000000"
+        )
+
+    results = run_in_threads([tab(n) for n in range(6)])
+
+    assert all(status == "ok" for status, _ in results)
+    assert sum(not outcome.replayed for _, outcome in results) == 1
+    assert_ledger_consistent(wallet)
+    assert wallet.balance_cents == 1500
+
+
+def test_two_invitations_at_once_never_overdraw(tenant_a, school_a, parent, child1, child2):
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=800)
+    first, second = invite(activity, child1, parent), invite(activity, child2, parent)
+    wallet = fund(parent, 1000, tenant=tenant_a)
+
+    results = run_in_threads(
+        [
+            lambda: services.invitation_pay(
+                invitation=first, by=parent, idempotency_key="first-000000000000"
+            ),
+            lambda: services.invitation_pay(
+                invitation=second, by=parent, idempotency_key="second-00000000000"
+            ),
+        ]
+    )
+
+    assert sorted(status for status, _ in results) == ["error", "ok"]
+    assert any(isinstance(value, InsufficientCredit) for _, value in results)
+    assert_ledger_consistent(wallet)
+    assert wallet.balance_cents == 200
+
+
+def test_payments_on_distinct_wallets_run_side_by_side(tenant_a, school_a):
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=300)
+    invitations = []
+    for _ in range(8):
+        child = UserFactory(tenant=tenant_a, is_student=True, schools=[school_a], email="")
+        parent = UserFactory(tenant=tenant_a, is_parent=True, email="")
+        link_guardian(parent, child)
+        fund(parent, 500, tenant=tenant_a)
+        invitations.append(invite(activity, child, parent))
+
+    results = run_in_threads(
+        [
+            (
+                lambda inv=inv: services.invitation_pay(
+                    invitation=inv, by=None, idempotency_key=f"w-{inv.pk:010d}-0000"
+                )
+            )
+            for inv in invitations
+        ]
+    )
+
+    assert all(status == "ok" for status, _ in results)
+    for wallet in Wallet.objects.all():
+        assert_ledger_consistent(wallet)
+        assert wallet.balance_cents == 200
