@@ -38,6 +38,7 @@ class PersonForm(forms.ModelForm):
             "is_migrated",
             "legacy_id",
             "student_number",
+            "classroom",
             "school_email",
         ]
 
@@ -151,8 +152,15 @@ class PersonAdmin(TenantScopedAdmin):
     form = PersonForm
     inlines = [ChildLinkInline]
     list_display = ["identifier", "last_name", "first_name", "email", "roles", "is_migrated"]
-    list_filter = ["is_parent", "is_student", "is_school_staff", "is_secretary", "is_migrated"]
-    search_fields = ["identifier", "last_name", "first_name", "email"]
+    list_filter = [
+        "is_parent",
+        "is_student",
+        "is_school_staff",
+        "is_secretary",
+        "is_migrated",
+        "classroom",
+    ]
+    search_fields = ["identifier", "last_name", "first_name", "email", "classroom"]
     actions = ["mark_migrated", "send_reset_link", print_activation_letters, send_activation_mail]
 
     def get_queryset(self, request: HttpRequest):

@@ -10,6 +10,11 @@ An empty `identifiant` is generated the Académie way (`accounts.identifiers`), 
 and in the file. A staff member's NUMEN is a secret (DESIGN.md §4): it is checked, then only its
 keyed hash is kept, in the planned rows, in the session between preview and confirmation
 (`csv_source_dump`), and in the database; it is never shown back, not even in an error.
+
+`classe` and `numero_eleve` are for students only. On an update, like `email` and `numen`, an
+empty cell keeps what the account has. A student number is unique in the tenant (a database
+constraint): a number held by another account is refused without naming that account, which the
+secretary may not be allowed to see.
 """
 
 import csv
@@ -39,6 +44,7 @@ MAX_ROWS = 5000
 MAX_IDENTIFIER_LENGTH = User._meta.get_field("identifier").max_length
 MAX_NAME_LENGTH = User._meta.get_field("first_name").max_length
 MAX_EMAIL_LENGTH = User._meta.get_field("email").max_length
+MAX_CLASSROOM_LENGTH = User._meta.get_field("classroom").max_length
 
 STUDENT = "eleve"
 PARENT = "parent"
@@ -47,7 +53,7 @@ CREATE = "create"
 UPDATE = "update"
 
 REQUIRED_COLUMNS = ("type", "identifiant", "prenom", "nom", "ecole")
-OPTIONAL_COLUMNS = ("email", "enfants", "numero_eleve", "migre", "numen")
+OPTIONAL_COLUMNS = ("email", "enfants", "numero_eleve", "classe", "migre", "numen")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 CHILDREN_SEPARATOR = "|"
 _DELIMITERS = (";", ",", "\t")
@@ -57,6 +63,8 @@ _QUERY_CHUNK = 500
 _PREFIX_CHUNK = 100  # identifier prefixes OR-ed in one query (SQLite caps expression depth)
 _STAFF_KEYWORDS = {STAFF, "staff", "enseignant", "enseignante"}
 _NUMEN_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# The same rule as the constraint user_student_number_ten_digits (ASCII digits only).
+_STUDENT_NUMBER_RE = re.compile(r"[0-9]{10}")
 _T = TypeVar("_T")
 
 
@@ -101,6 +109,9 @@ class PlannedRow:
     # The identifier cell was empty: `identifier` was generated (a new account, never an update).
     generated: bool = False
     numen_hash: str = ""
+    # As typed (cleaned), even on a refused row, so that the preview shows it.
+    classroom: str = ""
+    student_number: str = ""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -122,6 +133,14 @@ class PlannedRow:
     @property
     def has_numen(self) -> bool:
         return bool(self.numen_hash)
+
+    @property
+    def valid_student_number(self) -> str:
+        """The number to check against the file and the tenant: "" when there is none or when
+        the row is already refused for it."""
+        if self.is_student and _STUDENT_NUMBER_RE.fullmatch(self.student_number):
+            return self.student_number
+        return ""
 
 
 @dataclass
@@ -153,6 +172,15 @@ class ImportPlan:
     @property
     def has_numen(self) -> bool:
         return any(row.has_numen for row in self.rows)
+
+    # The preview shows these columns only when the file fills them.
+    @property
+    def has_classroom(self) -> bool:
+        return any(row.classroom for row in self.rows)
+
+    @property
+    def has_student_number(self) -> bool:
+        return any(row.student_number for row in self.rows)
 
 
 # --- Reading the file ---------------------------------------------------------------------------
@@ -365,6 +393,7 @@ def _row_from_source(source: SourceRow, *, tenant: Tenant) -> PlannedRow:
             _("la colonne enfants ne s'applique pas au personnel : importez le parent à part")
         )
 
+    _student_fields_check(row, values=values)
     _numen_check(row, source=source, tenant=tenant)
 
     migrated = _migrated(values.get("migre", ""))
@@ -376,6 +405,29 @@ def _row_from_source(source: SourceRow, *, tenant: Tenant) -> PlannedRow:
     else:
         row.migrated = migrated
     return row
+
+
+def _student_fields_check(row: PlannedRow, *, values: dict[str, str]) -> None:
+    """Sets `row.classroom` and `row.student_number`. Their uniqueness is checked later, for the
+    whole file at once."""
+    # "6e  B" and "6e B" are the same class: invitations to pay go to a whole class.
+    row.classroom = " ".join(values.get("classe", "").split())
+    row.student_number = values.get("numero_eleve", "").strip()
+    if row.kind and row.kind != STUDENT:
+        if row.classroom:
+            row.errors.append(_("la colonne classe ne s'applique qu'aux élèves"))
+        if row.student_number:
+            row.errors.append(_("la colonne numero_eleve ne s'applique qu'aux élèves"))
+        return
+    if len(row.classroom) > MAX_CLASSROOM_LENGTH:
+        row.errors.append(
+            _("classe trop longue (%(max)d caractères au plus)") % {"max": MAX_CLASSROOM_LENGTH}
+        )
+    if row.student_number and not _STUDENT_NUMBER_RE.fullmatch(row.student_number):
+        row.errors.append(
+            _("numéro d'élève « %(value)s » invalide : il compte exactement 10 chiffres")
+            % {"value": _shown(row.student_number)}
+        )
 
 
 def _numen_check(row: PlannedRow, *, source: SourceRow, tenant: Tenant) -> None:
@@ -411,6 +463,48 @@ def _tenant_users(*, tenant: Tenant, identifiers: set[str]) -> dict[str, User]:
         )
         found.update({user.identifier.lower(): user for user in users})
     return found
+
+
+def _student_number_owners(*, tenant: Tenant, numbers: set[str]) -> dict[str, int]:
+    """The pk of the tenant's account holding each of these student numbers."""
+    owners: dict[str, int] = {}
+    for chunk in _chunks(sorted(numbers)):
+        owners.update(
+            User.objects.filter(tenant=tenant, student_number__in=chunk).values_list(
+                "student_number", "pk"
+            )
+        )
+    return owners
+
+
+def _student_numbers_check(*, tenant: Tenant, rows: list[PlannedRow]) -> None:
+    """A student number is given once in the file, and is not held by another account of the
+    tenant than the one the row updates. Run once `row.existing` is known."""
+    number_line: dict[str, int] = {}
+    for row in rows:
+        number = row.valid_student_number
+        if not number:
+            continue
+        if number in number_line:
+            row.errors.append(
+                _(
+                    "numéro d'élève « %(value)s » présent deux fois dans le fichier "
+                    "(déjà ligne %(line)d)"
+                )
+                % {"value": number, "line": number_line[number]}
+            )
+        else:
+            number_line[number] = row.line
+    owners = _student_number_owners(tenant=tenant, numbers=set(number_line))
+    for row in rows:
+        owner = owners.get(row.valid_student_number)
+        if owner is None or (row.existing is not None and row.existing.pk == owner):
+            continue
+        # Never name the holder: the viewer may not be allowed to see that account.
+        row.errors.append(
+            _("numéro d'élève « %(value)s » déjà utilisé par un autre compte du réseau")
+            % {"value": row.student_number}
+        )
 
 
 def _identifiers_generate(*, tenant: Tenant, rows: list[PlannedRow]) -> None:
@@ -546,6 +640,8 @@ def csv_plan_validate(*, tenant: Tenant, viewer: User, source: list[SourceRow]) 
                     )
                     % {"identifier": _shown(child)}
                 )
+
+    _student_numbers_check(tenant=tenant, rows=rows)
     return ImportPlan(source=source, rows=rows)
 
 
@@ -615,6 +711,8 @@ _UPDATED_FIELDS = [
     "is_parent",
     "is_school_staff",
     "numen_hash",
+    "classroom",
+    "student_number",
 ]
 
 
@@ -639,6 +737,8 @@ def _apply(*, plan: ImportPlan, tenant: Tenant, viewer: User) -> int:
                 is_school_staff=row.is_staff_member,
                 is_migrated=row.migrated,
                 numen_hash=row.numen_hash,
+                classroom=row.classroom,
+                student_number=row.student_number,
             )
             user.set_unusable_password()
             new_users.append(user)
@@ -651,6 +751,8 @@ def _apply(*, plan: ImportPlan, tenant: Tenant, viewer: User) -> int:
             user.is_parent = user.is_parent or row.is_parent
             user.is_school_staff = user.is_school_staff or row.is_staff_member
             user.numen_hash = row.numen_hash or user.numen_hash
+            user.classroom = row.classroom or user.classroom
+            user.student_number = row.student_number or user.student_number
             updated_users.append(user)
     User.objects.bulk_create(new_users, batch_size=_QUERY_CHUNK)
     User.objects.bulk_update(updated_users, _UPDATED_FIELDS, batch_size=_QUERY_CHUNK)

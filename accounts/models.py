@@ -87,6 +87,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     student_number = models.CharField(
         _("numéro d'élève"), max_length=10, blank=True, help_text=_("10 chiffres.")
     )
+    # Free text as schools write it ("3A", "6e B"): invitations to pay go to a whole class.
+    classroom = models.CharField(
+        _("classe"),
+        max_length=30,
+        blank=True,
+        help_text=_("Pour un élève : sa classe cette année, par exemple « 3A »."),
+    )
     school_email = models.EmailField(
         _("adresse de la boîte scolaire"),
         blank=True,

@@ -1,6 +1,6 @@
 """Reads of people, always within one tenant (and, for secretaries, their schools)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from tenants.models import Tenant
@@ -49,3 +49,15 @@ def schools_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet:
     if viewer.is_superuser or viewer.is_tenant_admin:
         return schools
     return schools.filter(pk__in=viewer.schools.values("pk"))
+
+
+def classrooms_of(students: QuerySet[User]) -> list[tuple[str, int]]:
+    """The classes these students are in, with how many of them each holds, in name order."""
+    rows = (
+        students.exclude(classroom="")
+        .order_by()
+        .values("classroom")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("classroom")
+    )
+    return [(row["classroom"], row["n"]) for row in rows]

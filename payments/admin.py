@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import schools_visible_to
+from accounts.selectors import classrooms_of, schools_visible_to
 from payments import bank, selectors, services
 from payments.exceptions import PaymentError
 from payments.forms import DateInput, EurosField
@@ -138,34 +138,54 @@ class ActivityForm(forms.ModelForm):
         return super().save(commit)
 
 
+class StudentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        if obj.classroom:
+            return _("%(name)s (%(classroom)s)") % {"name": obj, "classroom": obj.classroom}
+        return str(obj)
+
+
 class InviteForm(forms.Form):
     SCOPE_SCHOOL = "school"
+    SCOPE_CLASS = "class"
     SCOPE_SELECTION = "selection"
 
     scope = forms.ChoiceField(
         label=_("Destinataires"),
         choices=[
             (SCOPE_SCHOOL, _("Tous les élèves de l'école")),
+            (SCOPE_CLASS, _("Tous les élèves d'une classe")),
             (SCOPE_SELECTION, _("Les élèves choisis ci-dessous")),
         ],
         widget=forms.RadioSelect,
         initial=SCOPE_SELECTION,
     )
-    students = forms.ModelMultipleChoiceField(
+    classroom = forms.ChoiceField(label=_("Classe"), required=False)
+    students = StudentChoiceField(
         label=_("Élèves"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, students_qs, **kwargs) -> None:
+    def __init__(self, *args, students_qs, classrooms: list[tuple[str, int]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["students"].queryset = students_qs
+        self.fields["classroom"].choices = [("", _("— choisir une classe —"))] + [
+            (
+                name,
+                ngettext("%(classroom)s (%(n)d élève)", "%(classroom)s (%(n)d élèves)", n)
+                % {"classroom": name, "n": n},
+            )
+            for name, n in classrooms
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("scope") == self.SCOPE_SELECTION and not data.get("students"):
             self.add_error("students", _("Choisissez au moins un élève."))
+        if data.get("scope") == self.SCOPE_CLASS and not data.get("classroom"):
+            self.add_error("classroom", _("Choisissez une classe."))
         return data
 
 
@@ -256,10 +276,18 @@ class ActivityAdmin(TenantScopedAdmin):
             viewer=request.user, tenant=request.tenant
         ).filter(schools=activity.school)
         already = set(activity.invitations.values_list("beneficiary_id", flat=True))
-        form = InviteForm(request.POST or None, students_qs=students_qs.exclude(pk__in=already))
+        form = InviteForm(
+            request.POST or None,
+            students_qs=students_qs.exclude(pk__in=already),
+            classrooms=classrooms_of(students_qs),
+        )
         if request.method == "POST" and form.is_valid():
-            if form.cleaned_data["scope"] == InviteForm.SCOPE_SCHOOL:
+            scope = form.cleaned_data["scope"]
+            if scope == InviteForm.SCOPE_SCHOOL:
                 students = list(students_qs.distinct())
+            elif scope == InviteForm.SCOPE_CLASS:
+                classroom = form.cleaned_data["classroom"]
+                students = list(students_qs.filter(classroom=classroom).distinct())
             else:
                 students = list(form.cleaned_data["students"])
             result = services.invitations_send(
@@ -271,6 +299,18 @@ class ActivityAdmin(TenantScopedAdmin):
                 ngettext("%(n)d invitation envoyée.", "%(n)d invitations envoyées.", n) % {"n": n},
                 messages.SUCCESS,
             )
+            if result.already_invited:
+                k = len(result.already_invited)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d élève était déjà invité : rien ne lui est renvoyé.",
+                        "%(n)d élèves étaient déjà invités : rien ne leur est renvoyé.",
+                        k,
+                    )
+                    % {"n": k},
+                    messages.INFO,
+                )
             if result.without_payer:
                 self.message_user(
                     request,

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from payments import services
 from payments.models import Activity, Invitation, InvitationStatus, LedgerTransaction, Wallet
 from tests.factories import UserFactory, link_guardian
@@ -96,6 +97,63 @@ def test_send_invitations_to_chosen_students(secretary_client, handball, child1,
     )
     assert response.status_code == 302
     assert list(Invitation.objects.values_list("beneficiary", flat=True)) == [child2.pk]
+
+
+def test_send_invitations_to_a_whole_class(
+    secretary_client, museum, parent, child1, child2, school_a2, on_commit
+):
+    # given Camille in 3A, Nolan in 4B, a 3A pupil of another school and one with no payer
+    child1.classroom, child2.classroom = "3A", "4B"
+    User.objects.bulk_update([child1, child2], ["classroom"])
+    elsewhere = UserFactory(
+        tenant=museum.tenant, is_student=True, schools=[school_a2], classroom="3A"
+    )
+    link_guardian(parent, elsewhere)
+    orphan = UserFactory(
+        tenant=museum.tenant, is_student=True, schools=[museum.school], classroom="3A"
+    )
+    url = reverse("admin:payments_activity_invite", args=[museum.pk])
+
+    # the form offers the school's classes with their head count
+    html = secretary_client.get(url).content.decode()
+    assert "3A (2 élèves)" in html and "4B (1 élève)" in html
+    assert "Muller Camille (3A)" in html
+
+    # when the secretary invites class 3A
+    with on_commit():
+        response = secretary_client.post(url, {"scope": "class", "classroom": "3A"}, follow=True)
+
+    # then only Camille is invited; the pupil without a payer is named
+    html = response.content.decode()
+    assert "1 invitation envoyée" in html
+    assert "Sans parent payeur" in html and orphan.full_name in html
+    assert list(Invitation.objects.values_list("beneficiary", flat=True)) == [child1.pk]
+
+    # and sending to the class again invites nobody twice, and says so
+    html = secretary_client.post(
+        url, {"scope": "class", "classroom": "3A"}, follow=True
+    ).content.decode()
+    assert "1 élève était déjà invité" in html
+    assert Invitation.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("classroom", "message"),
+    [("", "Choisissez une classe"), ("9Z", "Sélectionnez un choix valide")],
+)
+def test_a_class_must_be_chosen_among_the_schools(
+    secretary_client, museum, child1, classroom, message
+):
+    child1.classroom = "3A"
+    child1.save(update_fields=["classroom"])
+    response = secretary_client.post(
+        reverse("admin:payments_activity_invite", args=[museum.pk]),
+        {"scope": "class", "classroom": classroom},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert not Invitation.objects.exists()
 
 
 def test_the_paying_guardian_is_the_debtor(tenant_a, school_a, museum, child1, parent):
