@@ -85,22 +85,6 @@ def invitations_pending(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]
     )
 
 
-PENDING_ROW_FIELDS = (
-    "pk", "starts_on", "due_on", "amount_cents", "auto_pay", "activity__title",
-    "activity__kind", "activity__document", "beneficiary__first_name", "beneficiary__last_name",
-)  # fmt: skip
-
-
-def invitation_rows_pending(*, tenant: Tenant, debtor: User) -> QuerySet:
-    """The rows of « Mes invitations » as plain values: one query per page, whatever the count
-    (the index on tenant, debtor, status, due_on serves the filter, the order and the limit)."""
-    return (
-        Invitation.objects.filter(tenant=tenant, debtor=debtor, status=InvitationStatus.PENDING)
-        .order_by("due_on", "pk")
-        .values(*PENDING_ROW_FIELDS)
-    )
-
-
 def invitations_history(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
     return (
         _for_debtor(tenant=tenant, debtor=debtor)

@@ -37,7 +37,7 @@ from payments.forms import (
 from payments.ical import ical_feed
 from payments.models import ActivityKind, Invitation, InvitationStatus, Wallet
 from payments.money import decimal_from_cents, format_cents
-from payments.paging import counted_page
+from payments.pending_page import WalletSummary, pending_invitations_page
 
 PAGE_SIZE = 25
 
@@ -65,9 +65,15 @@ def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse
 @require_GET
 def invitations(request: HttpRequest) -> HttpResponse:
     """ "Mes invitations": the invitations waiting for an answer, overdue ones flagged."""
-    wallet = _wallet(request)
-    pending = selectors.invitation_rows_pending(tenant=request.tenant, debtor=request.user)
-    page = counted_page(pending, request.GET.get("page"), per_page=PAGE_SIZE)
+    if not selectors.payments_enabled_for_parent(tenant=request.tenant, user=request.user):
+        raise Http404
+    pending = pending_invitations_page(
+        tenant=request.tenant,
+        debtor=request.user,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
+    page, wallet = pending.page, pending.wallet or _wallet(request)
     return render(
         request,
         "payments/invitations.html",
@@ -85,7 +91,7 @@ def _url_maker(name: str):
     return lambda pk: template.replace("987654321", str(pk))
 
 
-def _pending_rows(values, *, wallet: Wallet, debtor) -> list[dict]:
+def _pending_rows(values, *, wallet: Wallet | WalletSummary, debtor) -> list[dict]:
     """Everything a row of « Mes invitations » shows, formatted once here (the template only
     prints): fast with many rows."""
     today = timezone.localdate()
