@@ -69,6 +69,8 @@ class Outcome:
     invitation: Invitation
     transaction: LedgerTransaction | None = None
     replayed: bool = False
+    # The wallet's balance once done (pay only).
+    balance_cents: int | None = None
 
 
 @dataclass
@@ -183,17 +185,19 @@ def invitation_pay(
     tenant = invitation.tenant
     if not tenant.payments:
         raise PaymentsDisabled()
-    wallet = wallet_get_or_create(tenant=tenant, owner=invitation.debtor)
     with transaction.atomic():
-        wallet = _lock_wallet(wallet.pk)
+        wallet = _lock_wallet_of(tenant=tenant, invitation=invitation)
         request = _replayed_request(
             wallet=wallet, key=idempotency_key, kind=RequestKind.PAY, invitation=invitation
         )
         if request is not None:
             return Outcome(
-                Invitation.objects.get(pk=invitation.pk), request.transaction, replayed=True
+                Invitation.objects.get(pk=invitation.pk),
+                request.transaction,
+                replayed=True,
+                balance_cents=wallet.balance_cents,
             )
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = _lock_invitation(invitation.pk)
         if locked.debtor_id != wallet.owner_id:
             raise InvitationNotPending(locked.status)
         if locked.status == InvitationStatus.PAID:
@@ -204,7 +208,9 @@ def invitation_pay(
                 invitation=locked,
                 transaction_=locked.payment,
             )
-            return Outcome(locked, locked.payment, replayed=True)
+            return Outcome(
+                locked, locked.payment, replayed=True, balance_cents=wallet.balance_cents
+            )
         if locked.status != InvitationStatus.PENDING:
             raise InvitationNotPending(locked.status)
         if wallet.balance_cents < locked.amount_cents:
@@ -213,7 +219,8 @@ def invitation_pay(
                 balance_cents=wallet.balance_cents,
                 amount_cents=locked.amount_cents,
             )
-        activity = Activity.objects.get(pk=locked.activity_id)
+        activity = locked.activity
+        locked.debtor = wallet.owner  # read with the wallet: the mails need it
         balance_before = wallet.balance_cents
         tx = _post(
             tenant=tenant,
@@ -249,7 +256,7 @@ def invitation_pay(
             notifications.payment_receipt(invitation=locked, wallet=wallet)
         if balance_before >= LOW_BALANCE_CENTS > wallet.balance_cents:
             notifications.low_balance(wallet=wallet)
-    return Outcome(locked, tx)
+    return Outcome(locked, tx, balance_cents=wallet.balance_cents)
 
 
 def invitation_decline(*, invitation: Invitation, by: User, idempotency_key: str) -> Outcome:
@@ -257,17 +264,15 @@ def invitation_decline(*, invitation: Invitation, by: User, idempotency_key: str
     tenant = invitation.tenant
     if not tenant.payments:
         raise PaymentsDisabled()
-    wallet = wallet_get_or_create(tenant=tenant, owner=invitation.debtor)
     with transaction.atomic():
-        wallet = _lock_wallet(wallet.pk)
+        wallet = _lock_wallet_of(tenant=tenant, invitation=invitation)
         request = _replayed_request(
             wallet=wallet, key=idempotency_key, kind=RequestKind.DECLINE, invitation=invitation
         )
         if request is not None:
             return Outcome(Invitation.objects.get(pk=invitation.pk), replayed=True)
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        activity = Activity.objects.get(pk=locked.activity_id)
-        if activity.kind != ActivityKind.OPTIONAL:
+        locked = _lock_invitation(invitation.pk)
+        if locked.activity.kind != ActivityKind.OPTIONAL:
             raise MandatoryInvitationCannotBeDeclined()
         if locked.status == InvitationStatus.DECLINED:
             return Outcome(locked, replayed=True)
@@ -518,7 +523,35 @@ def ledger_reconcile(*, tenant: Tenant | None = None) -> tuple[list[Mismatch], l
 
 
 def _lock_wallet(wallet_id: int) -> Wallet:
-    return Wallet.objects.select_for_update().select_related("tenant", "owner").get(pk=wallet_id)
+    # of=("self",): without it PostgreSQL also locks the joined tenant and owner rows, and every
+    # payment of the tenant would wait for the one before.
+    return (
+        Wallet.objects.select_for_update(of=("self",))
+        .select_related("tenant", "owner")
+        .get(pk=wallet_id)
+    )
+
+
+def _lock_wallet_of(*, tenant: Tenant, invitation: Invitation) -> Wallet:
+    """The debtor's wallet locked, created first if the debtor has none yet."""
+    wallet = (
+        Wallet.objects.select_for_update(of=("self",))
+        .select_related("tenant", "owner")
+        .filter(tenant=tenant, owner_id=invitation.debtor_id)
+        .first()
+    )
+    if wallet is None:
+        wallet = _lock_wallet(wallet_get_or_create(tenant=tenant, owner=invitation.debtor).pk)
+    return wallet
+
+
+def _lock_invitation(invitation_id: int) -> Invitation:
+    """The invitation row locked, with its activity and child read in the same query."""
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("activity", "beneficiary")
+        .get(pk=invitation_id)
+    )
 
 
 def _post(

@@ -190,7 +190,6 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         return _confirm_page(request, invitation, "pay", error=exc, status=409)
     except (InvitationNotPending, IdempotencyKeyReused) as exc:
         return _refused(request, invitation, exc)
-    wallet = _wallet(request)
     messages.success(
         request,
         _("Paiement effectué : %(title)s pour %(child)s (%(amount)s). Nouveau solde : %(balance)s.")
@@ -198,7 +197,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             "title": outcome.invitation.activity.title,
             "child": outcome.invitation.beneficiary.get_full_name(),
             "amount": format_cents(outcome.invitation.amount_cents),
-            "balance": format_cents(wallet.balance_cents),
+            "balance": format_cents(outcome.balance_cents),
         },
     )
     return redirect("payments:invitations")
