@@ -47,6 +47,14 @@ class IdentifierLoginForm(LoginForm):
             ) from None
 
 
+class RulesDescribedBoundField(forms.BoundField):
+    """The new password is described by the live rules list, then by its errors (if any)."""
+
+    @property
+    def aria_describedby(self) -> str:
+        return " ".join(["password-rules", super().aria_describedby or ""]).strip()
+
+
 class NewPasswordForm(forms.Form):
     """Two password fields checked against the tenant's policy for this user."""
 
@@ -55,6 +63,7 @@ class NewPasswordForm(forms.Form):
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        bound_field_class=RulesDescribedBoundField,
     )
     password2 = forms.CharField(
         label=_("Confirmer mot de passe"),
@@ -66,7 +75,6 @@ class NewPasswordForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["password1"].widget.attrs["aria-describedby"] = "password-rules"
 
     def clean(self) -> dict:
         cleaned = super().clean()
