@@ -389,6 +389,21 @@ def activation_batch_run(*, batch_id: int) -> LetterBatch:
     return batch
 
 
+def letter_batches_purge(*, now: datetime | None = None) -> int:
+    """Delete the PDF of every batch whose codes have all expired (`tenant.activation_days`
+    after the print run): past that it is only a file of names to leak. The batch row stays,
+    as the record of who printed what and when. Returns how many files went."""
+    now = now or timezone.now()
+    purged = 0
+    for batch in LetterBatch.objects.exclude(file="").select_related("tenant"):
+        if batch.created_at + timedelta(days=batch.tenant.activation_days) > now:
+            continue
+        batch.file.delete(save=False)
+        LetterBatch.objects.filter(pk=batch.pk).update(file="")
+        purged += 1
+    return purged
+
+
 # --- By mail ----------------------------------------------------------------------------------
 
 

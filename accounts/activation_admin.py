@@ -148,6 +148,7 @@ class LetterBatchAdmin(TenantScopedAdmin):
             "total": batch.total,
             "percent": batch.percent,
             "finished": batch.status in (LetterBatch.Status.DONE, LetterBatch.Status.FAILED),
+            "purged": batch.status == LetterBatch.Status.DONE and not batch.file,
             "download_url": (
                 reverse("admin:accounts_letterbatch_download", args=[batch.pk]) if done else None
             ),

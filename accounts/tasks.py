@@ -21,3 +21,11 @@ def process_student_activation(
     return student_activation_process(
         tenant_id=tenant_id, student_number=student_number, username=username, ip=ip
     )
+
+
+@shared_task(ignore_result=True)
+def purge_letter_batches() -> int:
+    """Daily: the PDFs of letter batches whose codes have expired are deleted."""
+    from accounts.activation import letter_batches_purge
+
+    return letter_batches_purge()

@@ -4,6 +4,7 @@ run as a Celery job with a progress page and a download scoped to the tenant."""
 import re
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -264,3 +265,49 @@ def test_demo_has_a_never_activated_parent_whose_letter_the_secretary_prints(set
     assert activation_code_verify(
         tenant=newcomer.tenant, identifier="nouveau.parent", code=code, ip=None
     )
+
+
+def test_batch_files_are_deleted_once_their_codes_have_expired(
+    secretary_client, secretary, tenant_a, settings, tmp_path
+):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+
+    from accounts.tasks import purge_letter_batches
+
+    settings.MEDIA_ROOT = tmp_path
+    tenant_a.activation_days = 30
+    tenant_a.save(update_fields=["activation_days"])
+    now = timezone.now()
+
+    def batch_made(days_ago: int) -> LetterBatch:
+        batch = LetterBatch.objects.create(
+            tenant=tenant_a,
+            created_by=secretary,
+            total=1,
+            done=1,
+            status=LetterBatch.Status.DONE,
+            created_at=now - timedelta(days=days_ago),
+        )
+        batch.file.save("letters.pdf", ContentFile(b"%PDF-1.4 codes"))
+        return batch
+
+    expired, live = batch_made(31), batch_made(29)
+    expired_path = expired.file.path
+
+    # when the daily job runs
+    assert purge_letter_batches.apply().get() == 1
+
+    # then the expired print run's file is gone, the recent one stays, both rows remain
+    expired.refresh_from_db()
+    live.refresh_from_db()
+    assert not expired.file and live.file
+    assert not Path(expired_path).exists() and Path(live.file.path).exists()
+    # and the secretary is told why there is nothing to download
+    html = secretary_client.get(f"/admin/accounts/letterbatch/{expired.pk}/progression/")
+    assert (
+        "Le fichier a été supprimé : les codes qu'il contenait ont expiré." in html.content.decode()
+    )
+    download = secretary_client.get(f"/admin/accounts/letterbatch/{expired.pk}/telecharger/")
+    assert download.status_code == 404
