@@ -19,8 +19,12 @@ def _hash(secret: str) -> str:
 
 
 def user_fingerprint(user: User) -> str:
-    """Changes whenever the password or the e-mail changes: older links die with it."""
-    value = f"{user.pk}:{user.tenant_id}:{user.password}:{user.email.lower()}"
+    """Changes whenever the password, the e-mail or the school mailbox changes: older links
+    die with it (a link proves control of the mailbox it was sent to)."""
+    value = (
+        f"{user.pk}:{user.tenant_id}:{user.password}:{user.email.lower()}"
+        f":{user.school_email.lower()}"
+    )
     return salted_hmac("cartable.recovery.link", value, algorithm="sha256").hexdigest()
 
 

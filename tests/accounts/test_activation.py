@@ -367,6 +367,20 @@ def test_student_activates_through_her_school_mailbox(client_a, student, ask):
     assert client.get("/activation/mot-de-passe/").status_code == 410
 
 
+def test_a_link_dies_when_the_school_mailbox_changes(client_a, student, ask):
+    # given a link sent to Léa's school mailbox
+    ask(client_a, "3100111222", "abc123456")
+    link = path_of(LINK_RE.findall(mail.outbox[0].body)[0])
+    # when the school gives her another mailbox before she opens it
+    student.school_email = "lea.gagnon2@eleves.alpha.test"
+    student.save(update_fields=["school_email"])
+    # then the old link no longer lets anyone choose her password
+    client_a.get(link)
+    assert client_a.get("/activation/mot-de-passe/").status_code == 410
+    student.refresh_from_db()
+    assert not student.has_usable_password()
+
+
 def test_student_answers_are_enumeration_safe(sepne, student, parent, school_a, ask):
     active = UserFactory(
         tenant=sepne, identifier="def234567", is_student=True, schools=[school_a],
