@@ -24,9 +24,8 @@ class TenantAuthenticationBackend(AuthenticationBackend):
             return None
         user = user_for_login(tenant=tenant, identifier=identifier)
         password = credentials.get("password") or ""
-        if user is not None and not user.has_usable_password():
-            # Same time as a real password check, so such accounts cannot be told apart.
-            self._mitigate_timing_attack(password)
+        # An account without a password yet costs the same hash: Django's check_password hashes
+        # a random string for an unusable password.
         authenticated = self._check_password(user, password)
         if authenticated is None and user is not None and _numen_first_login(user, password):
             self._did_check_password = True
@@ -34,13 +33,18 @@ class TenantAuthenticationBackend(AuthenticationBackend):
                 user.must_change_password = True
                 user.save(update_fields=["must_change_password"])
                 return user
-        if authenticated is None and user is not None and self.user_can_authenticate(user):
-            # SEPNE: a temporary password mailed to the school mailbox logs in once, then
-            # replaces the old password and forces a new one (recovery.student_services).
-            from recovery.student_services import temporary_password_redeem
+        if authenticated is None:
+            # Every failed login pays a second hash, whether a temporary password is pending or
+            # not, and whether the account exists or not: the time does not tell a reset is on.
+            if user is not None and self.user_can_authenticate(user):
+                # SEPNE: a temporary password mailed to the school mailbox logs in once, then
+                # replaces the old password and forces a new one (recovery.student_services).
+                from recovery.student_services import temporary_password_redeem
 
-            if temporary_password_redeem(user=user, password=password, ip=_ip(request)):
-                return user
+                if temporary_password_redeem(user=user, password=password, ip=_ip(request)):
+                    return user
+            else:
+                self._mitigate_timing_attack(password)
         return authenticated
 
 

@@ -290,7 +290,10 @@ def temporary_password_redeem(*, user: User, password: str, ip: str | None = Non
         .order_by("-created_at")
         .first()
     )
-    if candidate is None or not password or not check_password(password, candidate.password_hash):
+    if candidate is None:
+        make_password(password)  # the same hashing work as a check: no timing difference
+        return False
+    if not password or not check_password(password, candidate.password_hash):
         return False
     # Two logins racing with the same password: the conditional update lets one through.
     if not TemporaryPassword.objects.filter(

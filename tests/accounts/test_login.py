@@ -1,5 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import MD5PasswordHasher, make_password
+from django.utils import timezone
+
+from recovery.models import TemporaryPassword
+from recovery.student_services import temporary_password_generate
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +96,40 @@ def test_signup_and_allauth_email_reset_are_not_offered(client_a, tenant_a):
 def test_oversized_login_input_is_a_form_error_not_a_500(client_a, tenant_a):
     response = _login(client_a, "x" * 10_000, "y" * 10_000)
     assert response.status_code == 200
+
+
+def test_every_failed_login_costs_the_same_hashing(client_a, tenant_a, school_a, monkeypatch):
+    """A failed login hashes as often whether the identifier is unknown, the account has no
+    password yet, or a temporary password is pending for it (a reset under way)."""
+    plain = UserFactory(tenant=tenant_a, identifier="plain.student", is_student=True)
+    plain.set_password("Un-Vrai-Mot-De-Passe-1")
+    plain.save()
+    pending = UserFactory(tenant=tenant_a, identifier="pending.student", is_student=True)
+    pending.set_password("Un-Vrai-Mot-De-Passe-1")
+    pending.save()
+
+    TemporaryPassword.objects.create(
+        tenant=tenant_a,
+        user=pending,
+        password_hash=make_password(temporary_password_generate(user=pending)),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    unactivated = UserFactory(tenant=tenant_a, identifier="new.parent", is_parent=True)
+    unactivated.set_unusable_password()
+    unactivated.save()
+
+    calls = []
+    real_encode = MD5PasswordHasher.encode
+    monkeypatch.setattr(
+        MD5PasswordHasher,
+        "encode",
+        lambda self, *a, **kw: calls.append(1) or real_encode(self, *a, **kw),
+    )
+    counts = {}
+    for identifier in ("nobody.here", "plain.student", "pending.student", "new.parent"):
+        calls.clear()
+        response = _login(client_a, identifier, "mauvais-mot-de-passe")
+        assert response.status_code == 200  # the form again, with its error
+        counts[identifier] = len(calls)
+    assert len(set(counts.values())) == 1, counts
+    assert counts["nobody.here"] >= 2
