@@ -55,7 +55,6 @@ def classrooms_of(students: QuerySet[User]) -> list[tuple[str, int]]:
     """The classes these students are in, with how many of them each holds, in name order."""
     rows = (
         students.exclude(classroom="")
-        .order_by()
         .values("classroom")
         .annotate(n=Count("pk", distinct=True))
         .order_by("classroom")

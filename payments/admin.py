@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -188,6 +189,16 @@ class InviteForm(forms.Form):
             self.add_error("classroom", _("Choisissez une classe."))
         return data
 
+    def recipients(self, school_students: QuerySet) -> list:
+        """The students the valid choice names, among the school's."""
+        scope = self.cleaned_data["scope"]
+        if scope == self.SCOPE_SCHOOL:
+            return list(school_students.distinct())
+        if scope == self.SCOPE_CLASS:
+            chosen = school_students.filter(classroom=self.cleaned_data["classroom"])
+            return list(chosen.distinct())
+        return list(self.cleaned_data["students"])
+
 
 @admin.register(Activity, site=admin_site)
 class ActivityAdmin(TenantScopedAdmin):
@@ -282,16 +293,8 @@ class ActivityAdmin(TenantScopedAdmin):
             classrooms=classrooms_of(students_qs),
         )
         if request.method == "POST" and form.is_valid():
-            scope = form.cleaned_data["scope"]
-            if scope == InviteForm.SCOPE_SCHOOL:
-                students = list(students_qs.distinct())
-            elif scope == InviteForm.SCOPE_CLASS:
-                classroom = form.cleaned_data["classroom"]
-                students = list(students_qs.filter(classroom=classroom).distinct())
-            else:
-                students = list(form.cleaned_data["students"])
             result = services.invitations_send(
-                activity=activity, students=students, by=request.user
+                activity=activity, students=form.recipients(students_qs), by=request.user
             )
             n = len(result.created)
             self.message_user(

@@ -15,9 +15,11 @@ from datetime import date
 from math import ceil
 
 from django.db import connection
+from django.http import Http404
 
 from accounts.models import User
-from payments.models import Invitation, InvitationStatus
+from payments import selectors
+from payments.models import InvitationStatus
 from tenants.models import Tenant
 
 # The keys of each row, as the ORM's .values() would name them.
@@ -117,15 +119,16 @@ def pending_invitations_page(
     *, tenant: Tenant, debtor: User, number: object, per_page: int
 ) -> PendingPage:
     """Page `number` of the debtor's pending invitations, by due date (page 1 when `number` is
-    not a positive whole number, the last page when it is past the end)."""
+    not a positive whole number, the last page when it is past the end). 404 for anyone but a
+    parent of the tenant."""
+    if not selectors.payments_enabled_for_parent(tenant=tenant, user=debtor):
+        raise Http404
     page = _page_number(number)
     records = _fetch(tenant=tenant, debtor=debtor, page=page, per_page=per_page)
     if not records:
         if page == 1:
             return PendingPage(CountedPage([], 1, 0, per_page), None)
-        total = Invitation.objects.filter(
-            tenant=tenant, debtor=debtor, status=InvitationStatus.PENDING
-        ).count()
+        total = selectors.invitations_pending(tenant=tenant, debtor=debtor).count()
         last = max(1, ceil(total / per_page))
         if last >= page:  # the rows went between the two queries
             return PendingPage(CountedPage([], page, total, per_page), None)

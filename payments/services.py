@@ -522,24 +522,19 @@ def ledger_reconcile(*, tenant: Tenant | None = None) -> tuple[list[Mismatch], l
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _lock_wallet(wallet_id: int) -> Wallet:
+def _wallets_locked():
     # of=("self",): without it PostgreSQL also locks the joined tenant and owner rows, and every
     # payment of the tenant would wait for the one before.
-    return (
-        Wallet.objects.select_for_update(of=("self",))
-        .select_related("tenant", "owner")
-        .get(pk=wallet_id)
-    )
+    return Wallet.objects.select_for_update(of=("self",)).select_related("tenant", "owner")
+
+
+def _lock_wallet(wallet_id: int) -> Wallet:
+    return _wallets_locked().get(pk=wallet_id)
 
 
 def _lock_wallet_of(*, tenant: Tenant, invitation: Invitation) -> Wallet:
     """The debtor's wallet locked, created first if the debtor has none yet."""
-    wallet = (
-        Wallet.objects.select_for_update(of=("self",))
-        .select_related("tenant", "owner")
-        .filter(tenant=tenant, owner_id=invitation.debtor_id)
-        .first()
-    )
+    wallet = _wallets_locked().filter(tenant=tenant, owner_id=invitation.debtor_id).first()
     if wallet is None:
         wallet = _lock_wallet(wallet_get_or_create(tenant=tenant, owner=invitation.debtor).pk)
     return wallet

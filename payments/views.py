@@ -65,8 +65,6 @@ def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse
 @require_GET
 def invitations(request: HttpRequest) -> HttpResponse:
     """ "Mes invitations": the invitations waiting for an answer, overdue ones flagged."""
-    if not selectors.payments_enabled_for_parent(tenant=request.tenant, user=request.user):
-        raise Http404
     pending = pending_invitations_page(
         tenant=request.tenant,
         debtor=request.user,

@@ -4,6 +4,7 @@ another debtor's or another tenant's rows."""
 import pytest
 from django.utils import timezone
 
+from payments import selectors
 from payments.models import ActivityKind, Invitation, InvitationStatus
 from payments.pending_page import ROW_KEYS, pending_invitations_page
 from tests.factories import UserFactory, link_guardian
@@ -48,11 +49,7 @@ def sixty(tenant_a, school_a, child1, child2, parent, tenant_b, school_b):
 
 
 def _orm_page(tenant, parent, number, per_page=25):
-    rows = (
-        Invitation.objects.filter(tenant=tenant, debtor=parent, status=InvitationStatus.PENDING)
-        .order_by("due_on", "pk")
-        .values(*ROW_KEYS)
-    )
+    rows = selectors.invitations_pending(tenant=tenant, debtor=parent).values(*ROW_KEYS)
     start = (number - 1) * per_page
     return list(rows[start : start + per_page])
 
