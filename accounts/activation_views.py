@@ -19,11 +19,10 @@ from accounts import activation
 from accounts.activation_forms import ActivationCodeForm
 from accounts.forms import NewPasswordForm
 from accounts.models import User
-from portal.http import no_store
+from portal.http import client_ip, no_store
 from recovery.password_rules import checklist_context
 from recovery.student_forms import StudentIdentityForm
 from recovery.tokens import link_token_check
-from recovery.views import client_ip
 
 SESSION_KEY = "activation_proof"
 PROOF_LIFETIME = timedelta(minutes=30)

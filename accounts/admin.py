@@ -18,6 +18,7 @@ from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash, numen_validate
 from accounts.selectors import people_visible_to, schools_visible_to
 from portal.admin_site import TenantScopedAdmin, admin_site
+from portal.http import client_ip
 
 
 class PersonForm(forms.ModelForm):
@@ -333,7 +334,7 @@ class PersonAdmin(TenantScopedAdmin):
         from recovery.services import admin_reset_send
 
         outcomes = [
-            admin_reset_send(user=person, by=request.user, ip=request.META.get("REMOTE_ADDR"))
+            admin_reset_send(user=person, by=request.user, ip=client_ip(request))
             for person in queryset
         ]
         sent = outcomes.count(Outcome.MAIL_SENT)

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.numen import numen_matches
 from accounts.selectors import user_for_login
+from portal.http import client_ip
 
 
 class TenantAuthenticationBackend(AuthenticationBackend):
@@ -41,15 +42,11 @@ class TenantAuthenticationBackend(AuthenticationBackend):
                 # replaces the old password and forces a new one (recovery.student_services).
                 from recovery.student_services import temporary_password_redeem
 
-                if temporary_password_redeem(user=user, password=password, ip=_ip(request)):
+                if temporary_password_redeem(user=user, password=password, ip=client_ip(request)):
                     return user
             else:
                 self._mitigate_timing_attack(password)
         return authenticated
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _numen_first_login(user: User, password: str) -> bool:

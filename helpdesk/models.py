@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyQuerySet
 from tenants.models import Tenant
 
 
@@ -15,14 +16,6 @@ class ActionKind(models.TextChoices):
     RESEND_MESSAGE = "resend_message", _("renvoi d'un message")
     LIFT_THROTTLES = "lift_throttles", _("levée des limites")
     PRINT_LETTER = "print_letter", _("impression d'une lettre d'activation")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} rows are append-only")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} rows are append-only")
 
 
 class HelpdeskAction(models.Model):

@@ -22,16 +22,13 @@ from helpdesk.selectors import (
 )
 from outbox.exceptions import MessageNotResendable
 from portal.admin_site import admin_site
+from portal.http import client_ip
 from recovery.codes import mask_email
 from recovery.models import Outcome
 
 
 def _context(request: HttpRequest, **context) -> dict:
     return {**admin_site.each_context(request), **context}
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def person_email_masked(person) -> str:
@@ -93,7 +90,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 def migrate(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    if services.helpdesk_migrate(person=person, by=request.user, ip=_ip(request)):
+    if services.helpdesk_migrate(person=person, by=request.user, ip=client_ip(request)):
         messages.success(
             request,
             _("Le compte de %(name)s est migré : les messages de récupération lui parviendront.")
@@ -106,7 +103,7 @@ def migrate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    outcome = services.helpdesk_send_reset(person=person, by=request.user, ip=_ip(request))
+    outcome = services.helpdesk_send_reset(person=person, by=request.user, ip=client_ip(request))
     if outcome == Outcome.MAIL_SENT:
         messages.success(
             request,
@@ -124,7 +121,9 @@ def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
-        sent = services.helpdesk_send_activation(person=person, by=request.user, ip=_ip(request))
+        sent = services.helpdesk_send_activation(
+            person=person, by=request.user, ip=client_ip(request)
+        )
     except ActivationUnavailable:
         messages.error(request, _("L'envoi de l'activation n'est pas disponible."))
         return _back_to_card(pk)
@@ -146,7 +145,7 @@ def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
 def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
-        pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=_ip(request))
+        pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=client_ip(request))
     except ActivationUnavailable:
         messages.error(request, _("L'impression des lettres d'activation n'est pas disponible."))
         return _back_to_card(pk)
@@ -165,7 +164,7 @@ def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 def lift_throttles(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    lifted = services.helpdesk_lift_throttles(person=person, by=request.user, ip=_ip(request))
+    lifted = services.helpdesk_lift_throttles(person=person, by=request.user, ip=client_ip(request))
     if lifted:
         messages.success(request, _("Limites levées : %(list)s.") % {"list": ", ".join(lifted)})
     else:
@@ -180,7 +179,7 @@ def resend_message(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
     message = person_message_get(person=person, message_id=message_pk)
     try:
         services.helpdesk_resend_message(
-            person=person, message=message, by=request.user, ip=_ip(request)
+            person=person, message=message, by=request.user, ip=client_ip(request)
         )
     except MessageNotResendable:
         messages.error(request, _("Seul un message en échec définitif peut être renvoyé."))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyQuerySet
 from tenants.models import School, Tenant
 
 
@@ -38,14 +39,6 @@ def get_private_storage() -> PrivateStorage:
 
 def _document_path(instance: "Activity", filename: str) -> str:
     return f"payments/{instance.tenant_id}/{secrets.token_hex(16)}.pdf"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} rows are append-only")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} rows are append-only")
 
 
 class AppendOnlyModel(models.Model):

@@ -275,6 +275,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses or networks of the reverse proxies whose X-Forwarded-For is believed
+# (portal.http.client_ip); empty: the peer's address is the client's.
+CARTABLE_TRUSTED_PROXIES = env_list("CARTABLE_TRUSTED_PROXIES", "")
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SILENCED_SYSTEM_CHECKS = [

@@ -5,12 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.http import no_store
+from portal.http import client_ip, no_store
 from recovery import student_services
 from recovery.models import LinkToken
 from recovery.student_forms import StudentIdentityForm, StudentMailboxForm
 from recovery.tokens import link_token_check
-from recovery.views import _require_feature, client_ip
+from recovery.views import _require_feature
 
 FEATURE = "student_mailbox_reset"
 SESSION_LINK_KEY = "student_link_secret"

@@ -6,12 +6,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from portal.http import no_store
+from portal.http import client_ip, no_store
 from recovery import throttle, two_step
 from recovery.models import Flow, RecoveryRequest
 from recovery.password_rules import checklist_context
 from recovery.two_step_forms import AddressForm, CodeForm, MethodForm, TwoStepPasswordForm
-from recovery.views import client_ip
 
 SESSION_KEY = "two_step_request"
 STARTS_BEFORE_CAPTCHA = throttle.Limit("two-step-start-ip", 3, 3600)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.http import no_store
+from portal.http import client_ip, no_store
 from recovery import services
 from recovery.forms import CreosResetForm, IdentifierResetStartForm
 from recovery.models import Flow
@@ -15,10 +15,6 @@ from recovery.password_rules import checklist_context
 from recovery.tokens import link_token_check, link_token_consume
 
 SESSION_LINK_KEY = "recovery_link_secret"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _require_feature(request: HttpRequest, feature: str) -> None:
