@@ -1,4 +1,4 @@
-"""The client address comes from one helper that believes X-Forwarded-For only from known proxies."""
+"""The client address comes from one helper that believes X-Forwarded-For only from proxies."""
 
 from django.test import RequestFactory, override_settings
 
