@@ -78,8 +78,9 @@ def main() -> None:
     with django_env(postgres=True) as vendor:
         from django.urls import reverse
 
-        from payments import services
+        from payments.ledger import ledger_reconcile
         from payments.models import Invitation, InvitationStatus
+        from payments.services.wallets import wallet_get_or_create, wallet_top_up
 
         tenant, school = make_tenant()
         n, per = args.clients, args.payments
@@ -89,14 +90,14 @@ def main() -> None:
         for i in range(n):
             parent, kids = make_family(tenant, school, i)
             invitations = make_invitations(tenant, school, parent, kids, per)
-            wallet = services.wallet_get_or_create(tenant=tenant, owner=parent)
-            services.wallet_top_up(wallet=wallet, amount_cents=100 * per, by=None)
+            wallet = wallet_get_or_create(tenant=tenant, owner=parent)
+            wallet_top_up(wallet=wallet, amount_cents=100 * per, by=None)
             distinct.append((logged_in_client(parent), invitations))
         # One shared wallet: one parent, n sessions, n × per invitations.
         shared_parent, shared_kids = make_family(tenant, school, 999, children=4)
         shared_invitations = make_invitations(tenant, school, shared_parent, shared_kids, n * per)
-        shared_wallet = services.wallet_get_or_create(tenant=tenant, owner=shared_parent)
-        services.wallet_top_up(wallet=shared_wallet, amount_cents=100 * n * per, by=None)
+        shared_wallet = wallet_get_or_create(tenant=tenant, owner=shared_parent)
+        wallet_top_up(wallet=shared_wallet, amount_cents=100 * n * per, by=None)
         shared_clients = [logged_in_client(shared_parent) for _ in range(n)]
 
         floor = reverse("floor")
@@ -113,7 +114,7 @@ def main() -> None:
                 for i, c in enumerate(shared_clients)
             ]
         )
-        mismatches, unbalanced = services.ledger_reconcile(tenant=tenant)
+        mismatches, unbalanced = ledger_reconcile(tenant=tenant)
         paid = Invitation.objects.filter(status=InvitationStatus.PAID).count()
         shared_wallet.refresh_from_db()
 

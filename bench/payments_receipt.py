@@ -27,15 +27,16 @@ def main() -> None:
     with django_env(postgres=False):
         from weasyprint import HTML
 
-        from payments import services
         from payments.documents import receipt_pdf
+        from payments.services.invitations import invitation_pay
+        from payments.services.wallets import wallet_get_or_create, wallet_top_up
 
         tenant, school = make_tenant()
         parent, kids = make_family(tenant, school, 1)
         (invitation,) = make_invitations(tenant, school, parent, kids, 1, amount_cents=500)
-        wallet = services.wallet_get_or_create(tenant=tenant, owner=parent)
-        services.wallet_top_up(wallet=wallet, amount_cents=2000, by=None)
-        services.invitation_pay(invitation=invitation, by=parent, idempotency_key="bench-receipt-1")
+        wallet = wallet_get_or_create(tenant=tenant, owner=parent)
+        wallet_top_up(wallet=wallet, amount_cents=2000, by=None)
+        invitation_pay(invitation=invitation, by=parent, idempotency_key="bench-receipt-1")
         invitation.refresh_from_db()
 
         one_line = "<!doctype html><html lang=fr><meta charset=utf-8><p>Reçu n° 1</p></html>"

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import classrooms_of, schools_visible_to
-from payments import bank, selectors, services
+from payments import bank, selectors
 from payments.exceptions import PaymentError
 from payments.forms import DateInput, EurosField
 from payments.models import (
@@ -42,6 +42,14 @@ from payments.models import (
     Wallet,
 )
 from payments.money import decimal_from_cents, format_cents
+from payments.services.idempotency import new_idempotency_key
+from payments.services.invitations import (
+    invitation_cancel,
+    invitation_refund,
+    invitation_remind,
+    invitations_send,
+)
+from payments.services.wallets import wallet_top_up
 from portal.admin_site import TenantScopedAdmin, admin_site
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -293,7 +301,7 @@ class ActivityAdmin(TenantScopedAdmin):
             classrooms=classrooms_of(students_qs),
         )
         if request.method == "POST" and form.is_valid():
-            result = services.invitations_send(
+            result = invitations_send(
                 activity=activity, students=form.recipients(students_qs), by=request.user
             )
             n = len(result.created)
@@ -362,7 +370,7 @@ class ActivityAdmin(TenantScopedAdmin):
         pending = activity.invitations.filter(status=InvitationStatus.PENDING).select_related(
             "activity", "debtor", "beneficiary", "tenant"
         )
-        n = sum(services.invitation_remind(invitation=inv) for inv in pending)
+        n = sum(invitation_remind(invitation=inv) for inv in pending)
         self.message_user(
             request,
             ngettext("%(n)d rappel envoyé.", "%(n)d rappels envoyés.", n) % {"n": n},
@@ -505,7 +513,7 @@ class InvitationAdmin(TenantScopedAdmin):
     @admin.action(description=_("Envoyer un rappel (invitations en attente)"))
     def send_reminders(self, request: HttpRequest, queryset) -> None:
         queryset = queryset.select_related("activity", "debtor", "beneficiary", "tenant")
-        n = sum(services.invitation_remind(invitation=inv) for inv in queryset)
+        n = sum(invitation_remind(invitation=inv) for inv in queryset)
         self.message_user(
             request,
             ngettext("%(n)d rappel envoyé.", "%(n)d rappels envoyés.", n) % {"n": n},
@@ -517,7 +525,7 @@ class InvitationAdmin(TenantScopedAdmin):
         done = refused = 0
         for invitation in queryset:
             try:
-                services.invitation_cancel(invitation=invitation, by=request.user)
+                invitation_cancel(invitation=invitation, by=request.user)
                 done += 1
             except PaymentError:
                 refused += 1
@@ -533,7 +541,7 @@ class InvitationAdmin(TenantScopedAdmin):
         done = refused = 0
         for invitation in queryset.select_related("tenant", "debtor", "beneficiary"):
             try:
-                services.invitation_refund(invitation=invitation, by=request.user)
+                invitation_refund(invitation=invitation, by=request.user)
                 done += 1
             except PaymentError:
                 refused += 1
@@ -652,9 +660,9 @@ class WalletAdmin(TenantScopedAdmin):
         wallet = get_object_or_404(self.get_queryset(request).select_related("owner"), pk=pk)
         if not (request.user.is_secretary or request.user.is_tenant_admin):
             raise PermissionDenied
-        form = TopUpForm(request.POST or None, initial={"key": services.new_idempotency_key()})
+        form = TopUpForm(request.POST or None, initial={"key": new_idempotency_key()})
         if request.method == "POST" and form.is_valid():
-            services.wallet_top_up(
+            wallet_top_up(
                 wallet=wallet,
                 amount_cents=form.cleaned_data["amount"],
                 by=request.user,

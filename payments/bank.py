@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from payments import locks
 from payments.exceptions import BankStatementAlreadyImported, BankStatementInvalid
 from payments.models import (
     BankImport,
@@ -30,7 +31,7 @@ from payments.models import (
     Wallet,
 )
 from payments.money import cents_from_decimal, structured_parse
-from payments.services import wallet_top_up
+from payments.services.wallets import wallet_top_up
 from tenants.models import Tenant
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -238,7 +239,7 @@ def bank_import_apply(*, bank_import: BankImport, by: User | None) -> int:
     """Credit the matched lines; returns how many wallets were credited."""
     try:
         with transaction.atomic():
-            locked = BankImport.objects.select_for_update().get(pk=bank_import.pk)
+            locked = locks.bank_import_lock(bank_import_id=bank_import.pk)
             if locked.status == BankImportStatus.APPLIED or (
                 BankImport.objects.filter(
                     tenant=locked.tenant, sha256=locked.sha256, status=BankImportStatus.APPLIED

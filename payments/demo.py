@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from payments import services
 from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
+from payments.services.invitations import invitation_pay
+from payments.services.wallets import wallet_get_or_create, wallet_top_up
 from tenants.models import School, Tenant
 
 TENANT = "creos"
@@ -65,8 +66,8 @@ def seed_payments_demo() -> dict[str, int]:
     if not museum.document:
         museum.document.save("programme.pdf", ContentFile(_programme_pdf()), save=True)
 
-    wallet = services.wallet_get_or_create(tenant=tenant, owner=parent)
-    services.wallet_top_up(
+    wallet = wallet_get_or_create(tenant=tenant, owner=parent)
+    wallet_top_up(
         wallet=wallet,
         amount_cents=2500,
         by=None,
@@ -82,7 +83,7 @@ def seed_payments_demo() -> dict[str, int]:
     ]
     photo_invitation = invitations[0]
     if photo_invitation.status == InvitationStatus.PENDING:
-        services.invitation_pay(invitation=photo_invitation, by=parent, idempotency_key=PHOTO_KEY)
+        invitation_pay(invitation=photo_invitation, by=parent, idempotency_key=PHOTO_KEY)
     return {"activities": 3, "invitations": len(invitations)}
 
 

@@ -1,9 +1,9 @@
 """Parent payments (DESIGN.md §6): activities, invitations to pay, prepaid wallets and the ledger.
 
 Money is integer cents everywhere. A wallet's balance is a cached total of its ledger lines,
-changed only by `payments.services` under a row lock, in the same transaction as the lines; a
-CHECK constraint keeps it ≥ 0. Ledger rows are append-only: `save()` on an existing row, `delete()`
-and queryset `update()`/`delete()` raise.
+changed only by `payments.ledger.ledger_post` under a row lock, in the same transaction as the
+lines; a CHECK constraint keeps it ≥ 0. Ledger rows are append-only: `save()` on an existing
+row, `delete()` and queryset `update()`/`delete()` raise.
 """
 
 import secrets

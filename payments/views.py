@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from payments import documents, selectors, services
+from payments import documents, selectors
 from payments.exceptions import (
     IdempotencyKeyReused,
     InsufficientCredit,
@@ -38,6 +38,17 @@ from payments.ical import ical_feed
 from payments.models import ActivityKind, Invitation, InvitationStatus, Wallet
 from payments.money import decimal_from_cents, format_cents
 from payments.pending_page import WalletSummary, pending_invitations_page
+from payments.services.idempotency import new_idempotency_key
+from payments.services.invitations import (
+    invitation_decline,
+    invitation_pay,
+    invitation_set_auto_pay,
+)
+from payments.services.wallets import (
+    wallet_calendar_token_renew,
+    wallet_get_or_create,
+    wallet_set_auto_pay_default,
+)
 
 PAGE_SIZE = 25
 
@@ -46,7 +57,7 @@ def _wallet(request: HttpRequest) -> Wallet:
     """The parent's wallet at this tenant (created on first use); 404 for anyone else."""
     wallet = selectors.wallet_get_for_owner(tenant=request.tenant, user=request.user)
     if wallet is None:
-        wallet = services.wallet_get_or_create(tenant=request.tenant, owner=request.user)
+        wallet = wallet_get_or_create(tenant=request.tenant, owner=request.user)
     return wallet
 
 
@@ -141,7 +152,7 @@ def _confirm_page(
     request: HttpRequest, invitation: Invitation, action: str, *, error=None, status: int = 200
 ) -> HttpResponse:
     wallet = _wallet(request)
-    form = ConfirmForm(initial={"key": services.new_idempotency_key()})
+    form = ConfirmForm(initial={"key": new_idempotency_key()})
     missing = max(invitation.amount_cents - wallet.balance_cents, 0)
     context = {
         "invitation": invitation,
@@ -181,7 +192,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _confirm_page(request, invitation, "pay", status=400)
     try:
-        outcome = services.invitation_pay(
+        outcome = invitation_pay(
             invitation=invitation, by=request.user, idempotency_key=form.cleaned_data["key"]
         )
     except InsufficientCredit as exc:
@@ -218,7 +229,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _confirm_page(request, invitation, "decline", status=400)
     try:
-        outcome = services.invitation_decline(
+        outcome = invitation_decline(
             invitation=invitation, by=request.user, idempotency_key=form.cleaned_data["key"]
         )
     except PaymentError as exc:
@@ -243,9 +254,7 @@ def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
     form = AutoPayForm(request.POST)
     if form.is_valid():
         try:
-            services.invitation_set_auto_pay(
-                invitation=invitation, value=form.cleaned_data["auto_pay"]
-            )
+            invitation_set_auto_pay(invitation=invitation, value=form.cleaned_data["auto_pay"])
         except InvitationNotPending as exc:
             messages.error(request, str(exc))
         else:
@@ -336,9 +345,7 @@ def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     form = WalletAutoPayForm(request.POST)
     if form.is_valid():
-        services.wallet_set_auto_pay_default(
-            wallet=wallet, value=form.cleaned_data["auto_pay_default"]
-        )
+        wallet_set_auto_pay_default(wallet=wallet, value=form.cleaned_data["auto_pay_default"])
         messages.success(request, _("Votre choix est enregistré."))
     return redirect("payments:wallet")
 
@@ -411,7 +418,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
-    services.wallet_calendar_token_renew(wallet=_wallet(request))
+    wallet_calendar_token_renew(wallet=_wallet(request))
     messages.success(
         request,
         _("Nouvelle adresse créée : l'ancienne ne fonctionne plus. Abonnez-vous à nouveau."),

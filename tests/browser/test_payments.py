@@ -115,13 +115,13 @@ def test_demo_parent_pays_declines_and_downloads_the_receipt(
 @pytest.fixture
 def short_of_credit(demo):
     """Both handball invitations paid (16,00 €): 4,00 € left, the museum needs 5,00 €."""
-    from payments import services
     from payments.models import Invitation
+    from payments.services.invitations import invitation_pay
 
     for invitation in Invitation.objects.filter(
         debtor__identifier="jacqueline.dubois", activity__title__startswith="Activité"
     ):
-        services.invitation_pay(
+        invitation_pay(
             invitation=invitation, by=None, idempotency_key=f"browser-test-{invitation.pk:08d}"
         )
     return demo

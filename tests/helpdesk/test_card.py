@@ -134,16 +134,18 @@ def test_card_shows_numen_absent(secretary_client, parent):
 def test_card_of_parent_shows_wallet_balance_and_pending_invitations(
     secretary_client, parent, child1, school_a, secretary
 ):
-    from payments import services as payments
+    from payments.services.activities import activity_create
+    from payments.services.invitations import invitations_send
+    from payments.services.wallets import wallet_get_or_create, wallet_top_up
 
     today = timezone.localdate()
-    wallet = payments.wallet_get_or_create(tenant=parent.tenant, owner=parent)
-    payments.wallet_top_up(wallet=wallet, amount_cents=2550, by=None, memo="virement")
-    activity = payments.activity_create(
+    wallet = wallet_get_or_create(tenant=parent.tenant, owner=parent)
+    wallet_top_up(wallet=wallet, amount_cents=2550, by=None, memo="virement")
+    activity = activity_create(
         tenant=parent.tenant, school=school_a, title="Classe de neige", kind="mandatory",
         amount_cents=12000, starts_on=today, due_on=today + timedelta(days=10), by=secretary,
     )  # fmt: skip
-    payments.invitations_send(activity=activity, students=[child1], by=secretary)
+    invitations_send(activity=activity, students=[child1], by=secretary)
 
     page = secretary_client.get(card_url(parent)).content.decode()
     assert "25,50\u00a0€" in page or "25,50 €" in page

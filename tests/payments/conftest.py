@@ -7,8 +7,8 @@ from functools import partial
 import pytest
 from django.utils import timezone
 
-from payments import services
 from payments.models import Activity, ActivityKind, Invitation, Wallet
+from payments.services.wallets import wallet_get_or_create, wallet_top_up
 from tests.factories import SchoolFactory, UserFactory, link_guardian
 
 
@@ -51,10 +51,8 @@ def fund(wallet_or_user, cents: int, *, tenant=None) -> Wallet:
     if isinstance(wallet_or_user, Wallet):
         wallet = wallet_or_user
     else:
-        wallet = services.wallet_get_or_create(
-            tenant=tenant or wallet_or_user.tenant, owner=wallet_or_user
-        )
-    services.wallet_top_up(wallet=wallet, amount_cents=cents, by=None, memo="test")
+        wallet = wallet_get_or_create(tenant=tenant or wallet_or_user.tenant, owner=wallet_or_user)
+    wallet_top_up(wallet=wallet, amount_cents=cents, by=None, memo="test")
     wallet.refresh_from_db()
     return wallet
 
@@ -102,7 +100,7 @@ def handball_invitation2(handball, child2, parent):
 
 @pytest.fixture
 def wallet(parent, tenant_a):
-    return services.wallet_get_or_create(tenant=tenant_a, owner=parent)
+    return wallet_get_or_create(tenant=tenant_a, owner=parent)
 
 
 @pytest.fixture

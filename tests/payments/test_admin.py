@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from payments import services
 from payments.models import Activity, Invitation, InvitationStatus, LedgerTransaction, Wallet
+from payments.services.invitations import invitation_decline, invitation_pay, invitations_send
 from tests.factories import UserFactory, link_guardian
 
 
@@ -159,15 +159,15 @@ def test_a_class_must_be_chosen_among_the_schools(
 def test_the_paying_guardian_is_the_debtor(tenant_a, school_a, museum, child1, parent):
     other = UserFactory(tenant=tenant_a, is_parent=True, schools=[school_a])
     link_guardian(other, child1, is_paying=False)
-    result = services.invitations_send(activity=museum, students=[child1], by=None)
+    result = invitations_send(activity=museum, students=[child1], by=None)
     assert result.created[0].debtor == parent
 
 
 def test_follow_up_shows_totals(
     secretary_client, funded_wallet, museum_invitation, handball_invitation, handball_invitation2
 ):
-    services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key="p" * 20)
-    services.invitation_decline(invitation=handball_invitation2, by=None, idempotency_key="d" * 20)
+    invitation_pay(invitation=handball_invitation, by=None, idempotency_key="p" * 20)
+    invitation_decline(invitation=handball_invitation2, by=None, idempotency_key="d" * 20)
     html = secretary_client.get(
         reverse("admin:payments_activity_follow_up", args=[handball_invitation.activity_id])
     ).content.decode()
@@ -181,7 +181,7 @@ def test_follow_up_shows_totals(
 def test_reminders_cancel_and_refund_actions(
     secretary_client, funded_wallet, museum_invitation, handball_invitation, on_commit
 ):
-    services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key="p" * 20)
+    invitation_pay(invitation=handball_invitation, by=None, idempotency_key="p" * 20)
     url = reverse("admin:payments_invitation_changelist")
     with on_commit():
         secretary_client.post(
@@ -215,7 +215,7 @@ def test_reminders_cancel_and_refund_actions(
 
 
 def test_csv_export_for_accounting(secretary_client, funded_wallet, museum_invitation):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
     response = secretary_client.get(
         reverse("admin:payments_activity_export", args=[museum_invitation.activity_id])
     )

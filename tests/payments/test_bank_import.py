@@ -4,18 +4,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from payments import bank, services
+from payments import bank
 from payments.exceptions import BankStatementAlreadyImported, BankStatementInvalid
+from payments.ledger import ledger_reconcile
 from payments.models import BankImport, BankLineStatus, Wallet
 from payments.money import structured_digits
+from payments.services.wallets import wallet_get_or_create
 from tests.payments.camt import camt053
 
 
 @pytest.fixture
 def wallets(tenant_a, parent, other_parent):
     return (
-        services.wallet_get_or_create(tenant=tenant_a, owner=parent),
-        services.wallet_get_or_create(tenant=tenant_a, owner=other_parent),
+        wallet_get_or_create(tenant=tenant_a, owner=parent),
+        wallet_get_or_create(tenant=tenant_a, owner=other_parent),
     )
 
 
@@ -72,7 +74,7 @@ def test_import_credits_the_right_wallets_and_a_reimport_credits_nothing(
         bank.bank_import_apply(bank_import=preview, by=secretary)
     w1.refresh_from_db()
     assert w1.balance_cents == 2000
-    assert services.ledger_reconcile() == ([], [])
+    assert ledger_reconcile() == ([], [])
 
 
 def test_the_same_entries_in_another_file_are_not_credited_again(tenant_a, secretary, wallets):

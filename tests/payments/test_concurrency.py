@@ -11,9 +11,10 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Count, Sum
 
-from payments import services
 from payments.exceptions import InsufficientCredit
+from payments.ledger import ledger_reconcile
 from payments.models import Invitation, InvitationStatus, LedgerLine, LedgerTransaction, Wallet
+from payments.services.invitations import invitation_pay
 from tests.factories import UserFactory, link_guardian
 from tests.payments.conftest import fund, invite, make_activity
 
@@ -58,7 +59,7 @@ def assert_ledger_consistent(wallet: Wallet) -> None:
     assert not LedgerLine.objects.filter(wallet=wallet, balance_after_cents__lt=0).exists()
     unbalanced = LedgerTransaction.objects.annotate(s=Sum("lines__amount_cents")).exclude(s=0)
     assert not unbalanced.exists()
-    mismatches, bad = services.ledger_reconcile()
+    mismatches, bad = ledger_reconcile()
     assert mismatches == [] and bad == []
 
 
@@ -89,7 +90,7 @@ def test_fifty_concurrent_payments_with_credit_for_ten(tenant_a, school_a, paren
 
     # when the 50 payments start at the same moment, each with its own key
     def pay(inv):
-        return lambda: services.invitation_pay(
+        return lambda: invitation_pay(
             invitation=inv, by=parent, idempotency_key=f"k-{inv.pk:08d}-0000000"
         )
 
@@ -121,7 +122,7 @@ def test_the_same_pay_request_twice_at_once_moves_money_once(tenant_a, school_a,
     wallet = fund(parent, 2000, tenant=tenant_a)
 
     def same_request():
-        return services.invitation_pay(
+        return invitation_pay(
             invitation=invitation, by=parent, idempotency_key="double-click-000000000"
         )
 
@@ -140,7 +141,7 @@ def test_two_tabs_paying_the_same_invitation_move_money_once(tenant_a, school_a,
     wallet = fund(parent, 2000, tenant=tenant_a)
 
     def tab(n):
-        return lambda: services.invitation_pay(
+        return lambda: invitation_pay(
             invitation=invitation, by=parent, idempotency_key=f"tab-{n}-000000000000"
         )
 
@@ -159,10 +160,10 @@ def test_two_invitations_at_once_never_overdraw(tenant_a, school_a, parent, chil
 
     results = run_in_threads(
         [
-            lambda: services.invitation_pay(
+            lambda: invitation_pay(
                 invitation=first, by=parent, idempotency_key="first-000000000000"
             ),
-            lambda: services.invitation_pay(
+            lambda: invitation_pay(
                 invitation=second, by=parent, idempotency_key="second-00000000000"
             ),
         ]
@@ -187,7 +188,7 @@ def test_payments_on_distinct_wallets_run_side_by_side(tenant_a, school_a):
     results = run_in_threads(
         [
             (
-                lambda inv=inv: services.invitation_pay(
+                lambda inv=inv: invitation_pay(
                     invitation=inv, by=None, idempotency_key=f"w-{inv.pk:010d}-0000"
                 )
             )

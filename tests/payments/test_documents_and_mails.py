@@ -8,8 +8,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import services
 from payments.models import Invitation, InvitationStatus
+from payments.services.due import invitations_run_due
+from payments.services.invitations import invitation_pay
+from payments.services.wallets import wallet_set_auto_pay_default
 from tests.payments.conftest import fund
 
 
@@ -22,7 +24,7 @@ def pdf_text(content: bytes, tmp_path) -> str:
 
 
 def test_receipt_pdf(parent_client, funded_wallet, museum_invitation, tmp_path):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
     response = parent_client.get(reverse("payments:receipt", args=[museum_invitation.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content, tmp_path)
@@ -38,7 +40,7 @@ def test_no_receipt_for_an_unpaid_invitation(parent_client, museum_invitation):
 
 
 def test_statement_pdf_for_a_period(parent_client, funded_wallet, museum_invitation, tmp_path):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key="p" * 20)
     today = timezone.localdate()
     response = parent_client.get(
         reverse("payments:statement"),
@@ -80,38 +82,38 @@ def due_today(museum_invitation):
 
 def test_auto_pay_pays_a_ticked_invitation_on_its_due_date(funded_wallet, due_today, on_commit):
     with on_commit():
-        run = services.invitations_run_due()
+        run = invitations_run_due()
     assert (run.paid, run.failed) == (1, 0)
     due_today.refresh_from_db()
     assert due_today.status == InvitationStatus.PAID and due_today.paid_automatically
     assert any("Paiement automatique effectué" in m.subject for m in mail.outbox)
     # running again does nothing more
-    assert services.invitations_run_due().paid == 0
+    assert invitations_run_due().paid == 0
 
 
 def test_auto_pay_without_credit_mails_the_parent_once(wallet, due_today, on_commit):
     fund(wallet, 100)
     with on_commit():
-        run = services.invitations_run_due()
+        run = invitations_run_due()
     assert run.failed == 1
     assert [m.subject for m in mail.outbox if "impossible" in m.subject]
     due_today.refresh_from_db()
     assert due_today.status == InvitationStatus.PENDING
-    assert services.invitations_run_due().failed == 0
+    assert invitations_run_due().failed == 0
 
 
 def test_wallet_default_auto_pay_applies_to_unset_invitations(funded_wallet, museum_invitation):
     Invitation.objects.filter(pk=museum_invitation.pk).update(due_on=timezone.localdate())
-    services.wallet_set_auto_pay_default(wallet=funded_wallet, value=True)
-    assert services.invitations_run_due().paid == 1
+    wallet_set_auto_pay_default(wallet=funded_wallet, value=True)
+    assert invitations_run_due().paid == 1
 
 
 def test_unticked_invitations_are_not_paid(funded_wallet, museum_invitation):
     Invitation.objects.filter(pk=museum_invitation.pk).update(
         due_on=timezone.localdate(), auto_pay=False
     )
-    services.wallet_set_auto_pay_default(wallet=funded_wallet, value=True)
-    assert services.invitations_run_due().paid == 0
+    wallet_set_auto_pay_default(wallet=funded_wallet, value=True)
+    assert invitations_run_due().paid == 0
 
 
 def test_due_date_reminder_goes_out_once(wallet, museum_invitation, on_commit):
@@ -119,9 +121,9 @@ def test_due_date_reminder_goes_out_once(wallet, museum_invitation, on_commit):
         due_on=timezone.localdate() + timedelta(days=2)
     )
     with on_commit():
-        assert services.invitations_run_due().reminded == 1
+        assert invitations_run_due().reminded == 1
     assert any(m.subject.startswith("Rappel") for m in mail.outbox)
-    assert services.invitations_run_due().reminded == 0
+    assert invitations_run_due().reminded == 0
 
 
 def test_the_periodic_task_is_scheduled(settings, db):

@@ -3,9 +3,14 @@
 import pytest
 from django.core import mail
 
-from payments import services
 from payments.exceptions import IdempotencyKeyReused, InsufficientCredit, InvitationNotPending
 from payments.models import Enrolment, InvitationStatus, LedgerLine, WalletRequest
+from payments.services.invitations import (
+    invitation_cancel,
+    invitation_decline,
+    invitation_pay,
+    invitation_refund,
+)
 from tests.payments.conftest import fund
 
 KEY = "pay-key-0123456789"
@@ -16,7 +21,7 @@ def test_paying_moves_the_amount_from_the_wallet_to_the_activity(
 ):
     # when the parent pays the 5 € museum visit from a wallet holding 20 €
     with on_commit():
-        outcome = services.invitation_pay(
+        outcome = invitation_pay(
             invitation=museum_invitation, by=museum_invitation.debtor, idempotency_key=KEY
         )
     # then the invitation is paid, the wallet holds 15 €, the activity's income 5 €
@@ -35,7 +40,7 @@ def test_paying_moves_the_amount_from_the_wallet_to_the_activity(
 def test_not_enough_credit_changes_nothing_and_says_what_is_missing(wallet, museum_invitation):
     fund(wallet, 300)
     with pytest.raises(InsufficientCredit) as info:
-        services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+        invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
     assert info.value.missing_cents == 200
     assert "2,00 €" in str(info.value)
     museum_invitation.refresh_from_db()
@@ -46,16 +51,16 @@ def test_not_enough_credit_changes_nothing_and_says_what_is_missing(wallet, muse
 
 
 def test_a_replayed_key_returns_the_first_outcome(funded_wallet, museum_invitation):
-    first = services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
-    again = services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    first = invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    again = invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
     assert again.replayed and again.transaction.pk == first.transaction.pk
     funded_wallet.refresh_from_db()
     assert funded_wallet.balance_cents == 1500
 
 
 def test_a_second_tab_with_its_own_key_pays_nothing_more(funded_wallet, museum_invitation):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
-    other_tab = services.invitation_pay(
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    other_tab = invitation_pay(
         invitation=museum_invitation, by=None, idempotency_key="other-tab-key-000000"
     )
     assert other_tab.replayed
@@ -67,36 +72,34 @@ def test_a_second_tab_with_its_own_key_pays_nothing_more(funded_wallet, museum_i
 def test_a_key_cannot_be_reused_for_another_invitation(
     funded_wallet, museum_invitation, handball_invitation
 ):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
     with pytest.raises(IdempotencyKeyReused):
-        services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
+        invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
 
 
 def test_paying_an_optional_activity_enrols_the_child(funded_wallet, handball_invitation):
-    services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
+    invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
     assert Enrolment.objects.filter(
         activity=handball_invitation.activity, child=handball_invitation.beneficiary
     ).exists()
 
 
 def test_paying_a_mandatory_activity_enrols_nobody(funded_wallet, museum_invitation):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
     assert not Enrolment.objects.exists()
 
 
 def test_a_declined_or_cancelled_invitation_cannot_be_paid(
     funded_wallet, handball_invitation, museum_invitation
 ):
-    services.invitation_decline(
+    invitation_decline(
         invitation=handball_invitation, by=None, idempotency_key="decline-key-00000000"
     )
     with pytest.raises(InvitationNotPending):
-        services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
-    services.invitation_cancel(invitation=museum_invitation, by=None)
+        invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
+    invitation_cancel(invitation=museum_invitation, by=None)
     with pytest.raises(InvitationNotPending):
-        services.invitation_pay(
-            invitation=museum_invitation, by=None, idempotency_key="another-key-000000"
-        )
+        invitation_pay(invitation=museum_invitation, by=None, idempotency_key="another-key-000000")
     funded_wallet.refresh_from_db()
     assert funded_wallet.balance_cents == 2000
 
@@ -106,13 +109,13 @@ def test_low_balance_mail_when_a_payment_crosses_the_threshold(
 ):
     fund(wallet, 1500)
     with on_commit():
-        services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
+        invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
     assert any("solde de votre portefeuille est bas" in m.subject for m in mail.outbox)
 
 
 def test_refund_credits_the_wallet_back_through_the_ledger(funded_wallet, handball_invitation):
-    services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
-    tx = services.invitation_refund(invitation=handball_invitation, by=None)
+    invitation_pay(invitation=handball_invitation, by=None, idempotency_key=KEY)
+    tx = invitation_refund(invitation=handball_invitation, by=None)
     funded_wallet.refresh_from_db()
     assert funded_wallet.balance_cents == 2000
     assert {line.account: line.amount_cents for line in tx.lines.all()} == {
@@ -126,10 +129,10 @@ def test_refund_credits_the_wallet_back_through_the_ledger(funded_wallet, handba
     from payments.exceptions import InvitationNotPaid
 
     with pytest.raises(InvitationNotPaid):
-        services.invitation_refund(invitation=handball_invitation, by=None)
+        invitation_refund(invitation=handball_invitation, by=None)
 
 
 def test_cancel_only_a_pending_invitation(funded_wallet, museum_invitation):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key=KEY)
     with pytest.raises(InvitationNotPending):
-        services.invitation_cancel(invitation=museum_invitation, by=None)
+        invitation_cancel(invitation=museum_invitation, by=None)

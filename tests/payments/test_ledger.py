@@ -6,15 +6,18 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from payments import services
 from payments.exceptions import InsufficientCredit, InvalidAmount
+from payments.ledger import LineSpec, ledger_post
+from payments.locks import wallet_lock
 from payments.models import Account, LedgerLine, LedgerTransaction, Wallet
+from payments.services.invitations import invitation_pay
+from payments.services.wallets import wallet_get_or_create, wallet_top_up
 from tests.payments.conftest import fund
 
 
 def test_a_top_up_is_a_balanced_transaction(wallet):
     # when a wallet is credited 20 €
-    tx = services.wallet_top_up(wallet=wallet, amount_cents=2000, by=None, memo="virement")
+    tx = wallet_top_up(wallet=wallet, amount_cents=2000, by=None, memo="virement")
     # then its lines are bank −20 € and wallet +20 €, summing to zero, and the balance moved
     lines = {line.account: line.amount_cents for line in tx.lines.all()}
     assert lines == {Account.BANK: -2000, Account.WALLET: 2000}
@@ -25,16 +28,12 @@ def test_a_top_up_is_a_balanced_transaction(wallet):
 
 def test_a_top_up_must_be_positive(wallet):
     with pytest.raises(InvalidAmount):
-        services.wallet_top_up(wallet=wallet, amount_cents=0, by=None)
+        wallet_top_up(wallet=wallet, amount_cents=0, by=None)
 
 
 def test_a_top_up_with_a_key_is_credited_once(wallet):
-    first = services.wallet_top_up(
-        wallet=wallet, amount_cents=500, by=None, idempotency_key="k" * 20
-    )
-    again = services.wallet_top_up(
-        wallet=wallet, amount_cents=500, by=None, idempotency_key="k" * 20
-    )
+    first = wallet_top_up(wallet=wallet, amount_cents=500, by=None, idempotency_key="k" * 20)
+    again = wallet_top_up(wallet=wallet, amount_cents=500, by=None, idempotency_key="k" * 20)
     assert first.pk == again.pk
     wallet.refresh_from_db()
     assert wallet.balance_cents == 500
@@ -64,15 +63,15 @@ def test_the_database_refuses_a_negative_balance(funded_wallet):
 def test_a_posting_that_would_overdraw_is_refused(wallet):
     fund(wallet, 300)
     with pytest.raises(InsufficientCredit) as info, transaction.atomic():
-        locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
-        services._post(
+        locked = wallet_lock(wallet_id=wallet.pk)
+        ledger_post(
             tenant=wallet.tenant,
             kind="payment",
             memo="",
             by=None,
             lines=[
-                services.LineSpec(Account.WALLET, -500, wallet=locked),
-                services.LineSpec(Account.BANK, 500),
+                LineSpec(Account.WALLET, -500, wallet=locked),
+                LineSpec(Account.BANK, 500),
             ],
         )
     assert info.value.missing_cents == 200
@@ -82,14 +81,14 @@ def test_a_posting_that_would_overdraw_is_refused(wallet):
 
 def test_unbalanced_postings_are_refused(wallet):
     with pytest.raises(ValueError), transaction.atomic():
-        services._post(
+        ledger_post(
             tenant=wallet.tenant,
             kind="top_up",
             memo="",
             by=None,
             lines=[
-                services.LineSpec(Account.BANK, -5),
-                services.LineSpec(Account.WALLET, 4, wallet=wallet),
+                LineSpec(Account.BANK, -5),
+                LineSpec(Account.WALLET, 4, wallet=wallet),
             ],
         )
 
@@ -97,8 +96,8 @@ def test_unbalanced_postings_are_refused(wallet):
 def test_balance_equals_the_sum_of_lines_after_payments(
     funded_wallet, museum_invitation, handball_invitation
 ):
-    services.invitation_pay(invitation=museum_invitation, by=None, idempotency_key="a" * 20)
-    services.invitation_pay(invitation=handball_invitation, by=None, idempotency_key="b" * 20)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key="a" * 20)
+    invitation_pay(invitation=handball_invitation, by=None, idempotency_key="b" * 20)
     funded_wallet.refresh_from_db()
     total = LedgerLine.objects.filter(wallet=funded_wallet).aggregate(s=Sum("amount_cents"))["s"]
     assert funded_wallet.balance_cents == total == 2000 - 500 - 800
@@ -121,11 +120,11 @@ def test_reconcile_command_reports_mismatches(funded_wallet, capsys):
 def test_each_wallet_has_a_unique_valid_structured_communication(parent, other_parent, tenant_a):
     from payments.money import structured_parse
 
-    w1 = services.wallet_get_or_create(tenant=tenant_a, owner=parent)
-    w2 = services.wallet_get_or_create(tenant=tenant_a, owner=other_parent)
+    w1 = wallet_get_or_create(tenant=tenant_a, owner=parent)
+    w2 = wallet_get_or_create(tenant=tenant_a, owner=other_parent)
     assert w1.reference != w2.reference
     assert structured_parse(w1.structured_communication) == w1.reference
-    assert services.wallet_get_or_create(tenant=tenant_a, owner=parent).pk == w1.pk
+    assert wallet_get_or_create(tenant=tenant_a, owner=parent).pk == w1.pk
 
 
 @pytest.mark.postgres

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from payments.ledger import ledger_reconcile
 from payments.money import format_cents
-from payments.services import ledger_reconcile
 from tenants.models import Tenant
 
 
