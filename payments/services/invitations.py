@@ -111,22 +111,9 @@ def invitation_pay(
         activity = locked.activity
         locked.debtor = wallet.owner  # read with the wallet: the mails need it
         balance_before = wallet.balance_cents
-        tx = ledger_post(
-            tenant=tenant,
-            kind=TransactionKind.PAYMENT,
-            memo=f"{activity.title} — {locked.beneficiary.get_full_name()}"[:255],
-            by=by,
-            lines=[
-                LineSpec(Account.WALLET, -locked.amount_cents, wallet=wallet),
-                LineSpec(Account.INCOME, locked.amount_cents, activity=activity),
-            ],
+        tx = _invitation_move(
+            _PAYMENT, invitation=locked, wallet=wallet, by=by, paid_automatically=automatic
         )
-        now = timezone.now()
-        locked.status = InvitationStatus.PAID
-        locked.paid_at = now
-        locked.payment = tx
-        locked.paid_automatically = automatic
-        locked.save(update_fields=["status", "paid_at", "payment", "paid_automatically"])
         if activity.kind == ActivityKind.OPTIONAL:
             Enrolment.objects.create(
                 tenant=tenant, activity=activity, child_id=locked.beneficiary_id, invitation=locked
@@ -249,31 +236,16 @@ def invitation_cancel(*, invitation: Invitation, by: User | None) -> Invitation:
 
 
 def invitation_refund(*, invitation: Invitation, by: User | None) -> LedgerTransaction:
-    """Give a paid invitation's money back to the wallet: refunds(activity) → wallet."""
-    wallet = wallet_get_or_create(tenant=invitation.tenant, owner=invitation.debtor)
+    """Give a paid invitation's money back to the wallet: refunds(activity) → wallet. Locks as
+    a payment does (the wallet, then the invitation): of two refunds at once, one moves money."""
     with transaction.atomic():
-        wallet = locks.wallet_lock(wallet_id=wallet.pk)
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        wallet = _debtor_wallet_lock(tenant=invitation.tenant, invitation=invitation)
+        locked = locks.invitation_lock(invitation_id=invitation.pk)
         if locked.status != InvitationStatus.PAID:
             raise InvitationNotPaid()
-        activity = Activity.objects.get(pk=locked.activity_id)
-        tx = ledger_post(
-            tenant=locked.tenant,
-            kind=TransactionKind.REFUND,
-            memo=f"{activity.title} — {locked.beneficiary.get_full_name()}"[:255],
-            by=by,
-            lines=[
-                LineSpec(Account.REFUNDS, -locked.amount_cents, activity=activity),
-                LineSpec(Account.WALLET, locked.amount_cents, wallet=wallet),
-            ],
-        )
-        now = timezone.now()
-        locked.status = InvitationStatus.REFUNDED
-        locked.refunded_at = now
-        locked.refund = tx
-        locked.save(update_fields=["status", "refunded_at", "refund"])
+        tx = _invitation_move(_REFUND, invitation=locked, wallet=wallet, by=by)
         Enrolment.objects.filter(invitation=locked, cancelled_at__isnull=True).update(
-            cancelled_at=now
+            cancelled_at=locked.refunded_at
         )
     invitation.refresh_from_db()
     return tx
@@ -290,6 +262,65 @@ def invitation_remind(*, invitation: Invitation) -> bool:
 
 
 # --- Helpers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Move:
+    """A way an invitation's money moves: its ledger kind, from which account to which, and the
+    state, time and transaction it stamps on the invitation."""
+
+    kind: str
+    debit: str
+    credit: str
+    status: str
+    at_field: str
+    tx_field: str
+
+
+_PAYMENT = _Move(
+    TransactionKind.PAYMENT,
+    Account.WALLET,
+    Account.INCOME,
+    InvitationStatus.PAID,
+    "paid_at",
+    "payment",
+)
+_REFUND = _Move(
+    TransactionKind.REFUND,
+    Account.REFUNDS,
+    Account.WALLET,
+    InvitationStatus.REFUNDED,
+    "refunded_at",
+    "refund",
+)
+
+
+def _invitation_move(
+    move: _Move, *, invitation: Invitation, wallet: Wallet, by: User | None, **stamps: object
+) -> LedgerTransaction:
+    """Post the invitation's amount between the debtor's wallet and its activity, and stamp the
+    invitation (plus `stamps`). The caller holds both row locks."""
+    amount, activity = invitation.amount_cents, invitation.activity
+
+    def line(account: str, cents: int) -> LineSpec:
+        if account == Account.WALLET:
+            return LineSpec(account, cents, wallet=wallet)
+        return LineSpec(account, cents, activity=activity)
+
+    tx = ledger_post(
+        tenant=wallet.tenant,
+        kind=move.kind,
+        memo=f"{activity.title} — {invitation.beneficiary.get_full_name()}"[:255],
+        by=by,
+        lines=[line(move.debit, -amount), line(move.credit, amount)],
+    )
+    invitation.status = move.status
+    setattr(invitation, move.at_field, timezone.now())
+    setattr(invitation, move.tx_field, tx)
+    for name, value in stamps.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=["status", move.at_field, move.tx_field, *stamps])
+    return tx
 
 
 def _debtor_wallet_lock(*, tenant: Tenant, invitation: Invitation) -> Wallet:

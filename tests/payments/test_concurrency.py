@@ -8,13 +8,14 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Count, Sum
 
-from payments.exceptions import InsufficientCredit
+from payments.exceptions import InsufficientCredit, InvitationNotPaid
 from payments.ledger import ledger_reconcile
 from payments.models import Invitation, InvitationStatus, LedgerLine, LedgerTransaction, Wallet
-from payments.services.invitations import invitation_pay
+from payments.services import invitations
+from payments.services.invitations import invitation_pay, invitation_refund
 from tests.factories import UserFactory, link_guardian
 from tests.payments.conftest import fund, invite, make_activity
 
@@ -200,3 +201,66 @@ def test_payments_on_distinct_wallets_run_side_by_side(tenant_a, school_a):
     for wallet in Wallet.objects.all():
         assert_ledger_consistent(wallet)
         assert wallet.balance_cents == 200
+
+
+def test_two_refunds_of_one_invitation_at_once_give_the_money_back_once(
+    tenant_a, school_a, parent, child1
+):
+    # given a paid invitation of 5 € (the wallet went from 20 € to 15 €)
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=500)
+    invitation = invite(activity, child1, parent)
+    wallet = fund(parent, 2000, tenant=tenant_a)
+    invitation_pay(invitation=invitation, by=None, idempotency_key="paid-once-00000000")
+
+    # when four secretaries refund it at the same moment
+    def refund():
+        return invitation_refund(invitation=Invitation.objects.get(pk=invitation.pk), by=None)
+
+    results = run_in_threads([refund] * 4)
+
+    # then one refund goes through, the others find it no longer paid
+    kinds = Counter("ok" if status == "ok" else type(value).__name__ for status, value in results)
+    assert kinds == {"ok": 1, InvitationNotPaid.__name__: 3}, kinds
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 1
+    assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.REFUNDED
+    assert_ledger_consistent(wallet)
+    assert wallet.balance_cents == 2000
+
+
+def test_a_refund_holds_the_invitation_row_lock_while_it_posts(
+    monkeypatch, tenant_a, school_a, parent, child1
+):
+    # given a paid invitation, and a refund that pauses right after its ledger posting
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=500)
+    invitation = invite(activity, child1, parent)
+    fund(parent, 2000, tenant=tenant_a)
+    invitation_pay(invitation=invitation, by=None, idempotency_key="paid-once-00000000")
+    posted, probed = threading.Event(), threading.Event()
+    real_post = invitations.ledger_post
+
+    def post_then_wait(**kwargs):
+        tx = real_post(**kwargs)
+        posted.set()
+        probed.wait(timeout=30)
+        return tx
+
+    monkeypatch.setattr(invitations, "ledger_post", post_then_wait)
+
+    # when another transaction asks for the invitation's row without waiting, mid-refund
+    def probe():
+        try:
+            assert posted.wait(timeout=30), "the refund never posted"
+            with transaction.atomic():
+                Invitation.objects.select_for_update(nowait=True).get(pk=invitation.pk)
+            return "free"
+        except DatabaseError:
+            return "locked"
+        finally:
+            probed.set()
+
+    results = run_in_threads([lambda: invitation_refund(invitation=invitation, by=None), probe])
+
+    # then the row was locked by the refund, which then completed
+    assert results[1] == ("ok", "locked")
+    assert results[0][0] == "ok"
+    assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.REFUNDED
