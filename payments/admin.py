@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import classrooms_of, schools_visible_to
-from payments import bank, selectors
+from payments import bank, documents, selectors
 from payments.exceptions import PaymentError
 from payments.forms import DateInput, EurosField
 from payments.models import (
@@ -385,15 +385,7 @@ class ActivityAdmin(TenantScopedAdmin):
         )
 
     def document_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        activity = self._activity(request, pk)
-        if not activity.document:
-            raise Http404
-        return FileResponse(
-            activity.document.open("rb"),
-            as_attachment=True,
-            filename=f"{slugify(activity.title) or 'document'}.pdf",
-            content_type="application/pdf",
-        )
+        return documents.activity_document_response(self._activity(request, pk))
 
 
 # --- Invitations ------------------------------------------------------------------------------

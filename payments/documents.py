@@ -1,16 +1,32 @@
-"""PDFs rendered with WeasyPrint: payment receipts, wallet statements, the top-up sheet."""
+"""PDFs: payment receipts, wallet statements and the top-up sheet (rendered with WeasyPrint),
+and an activity's uploaded programme."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.http import FileResponse, Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from payments.epc import epc_payload, qr_svg_data_uri
-from payments.models import Invitation, Wallet
+from payments.models import Activity, Invitation, Wallet
 from payments.money import iban_display
 from payments.selectors import wallet_balance_before, wallet_lines_between
+
+
+def activity_document_response(activity: Activity) -> FileResponse:
+    """The activity's PDF programme as a download (to the debtor or the school's staff: the
+    caller checks who asks); 404 if it has none."""
+    if not activity.document:
+        raise Http404
+    return FileResponse(
+        activity.document.open("rb"),
+        as_attachment=True,
+        filename=f"{slugify(activity.title) or 'document'}.pdf",
+        content_type="application/pdf",
+    )
 
 
 def render_pdf(template: str, context: dict) -> bytes:

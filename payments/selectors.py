@@ -17,6 +17,7 @@ from payments.models import (
     LedgerLine,
     Wallet,
 )
+from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 
 ANSWERED = [
@@ -29,8 +30,7 @@ ANSWERED = [
 
 def payments_enabled_for_parent(*, tenant: Tenant | None, user: User) -> bool:
     return bool(
-        tenant is not None
-        and tenant.payments
+        tenant_has_feature(tenant, "payments")
         and user.is_authenticated
         and user.tenant_id == tenant.id
         and user.is_parent
@@ -59,7 +59,7 @@ def wallet_get_for_owner(*, tenant: Tenant | None, user: User) -> Wallet | None:
 
 
 def wallet_by_calendar_token(*, tenant: Tenant | None, token: str) -> Wallet:
-    if tenant is None or not tenant.payments or not token:
+    if not tenant_has_feature(tenant, "payments") or not token:
         raise Http404
     wallet = (
         Wallet.objects.filter(tenant=tenant, calendar_token=token, owner__is_active=True)

@@ -1,6 +1,7 @@
 """The parents' pages: invitations, confirmations, wallet, documents, calendar. Thin: each view
-finds its object through the access helpers of `payments.selectors` (404 otherwise), calls one
-service and renders; domain errors become messages."""
+is a 404 unless the tenant has payments on, finds its object through the access helpers of
+`payments.selectors` (404 otherwise), calls one service and renders; domain errors become
+messages."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -49,6 +49,7 @@ from payments.services.wallets import (
     wallet_get_or_create,
     wallet_set_auto_pay_default,
 )
+from tenants.features import feature_required
 
 PAGE_SIZE = 25
 
@@ -59,6 +60,11 @@ def _wallet(request: HttpRequest) -> Wallet:
     if wallet is None:
         wallet = wallet_get_or_create(tenant=request.tenant, owner=request.user)
     return wallet
+
+
+def _invitation(request: HttpRequest, pk: int) -> Invitation:
+    """This parent's invitation at this tenant, else 404."""
+    return selectors.invitation_get_for_debtor(tenant=request.tenant, user=request.user, pk=pk)
 
 
 def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
@@ -74,6 +80,7 @@ def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse
 
 @login_required
 @require_GET
+@feature_required("payments")
 def invitations(request: HttpRequest) -> HttpResponse:
     """ "Mes invitations": the invitations waiting for an answer, overdue ones flagged."""
     pending = pending_invitations_page(
@@ -137,6 +144,7 @@ def _pending_rows(values, *, wallet: Wallet | WalletSummary, debtor) -> list[dic
 
 @login_required
 @require_GET
+@feature_required("payments")
 def history(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     answered = selectors.invitations_history(tenant=request.tenant, debtor=request.user)
@@ -178,10 +186,9 @@ def _refused(request: HttpRequest, invitation: Invitation, error: PaymentError) 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@feature_required("payments")
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get_for_debtor(
-        tenant=request.tenant, user=request.user, pk=pk
-    )
+    invitation = _invitation(request, pk)
     if request.method == "GET":
         if invitation.status == InvitationStatus.PAID:
             return redirect("payments:history")
@@ -215,10 +222,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@feature_required("payments")
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get_for_debtor(
-        tenant=request.tenant, user=request.user, pk=pk
-    )
+    invitation = _invitation(request, pk)
     if request.method == "GET":
         if not invitation.activity.is_optional:
             return _refused(request, invitation, MandatoryInvitationCannotBeDeclined())
@@ -247,10 +253,9 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@feature_required("payments")
 def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get_for_debtor(
-        tenant=request.tenant, user=request.user, pk=pk
-    )
+    invitation = _invitation(request, pk)
     form = AutoPayForm(request.POST)
     if form.is_valid():
         try:
@@ -273,29 +278,18 @@ def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@feature_required("payments")
 def document(request: HttpRequest, pk: int) -> FileResponse:
-    invitation = selectors.invitation_get_for_debtor(
-        tenant=request.tenant, user=request.user, pk=pk
-    )
-    activity = invitation.activity
-    if not activity.document:
-        raise Http404
-    response = FileResponse(
-        activity.document.open("rb"),
-        as_attachment=True,
-        filename=f"{slugify(activity.title) or 'document'}.pdf",
-        content_type="application/pdf",
-    )
+    response = documents.activity_document_response(_invitation(request, pk).activity)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 @login_required
 @require_GET
+@feature_required("payments")
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get_for_debtor(
-        tenant=request.tenant, user=request.user, pk=pk
-    )
+    invitation = _invitation(request, pk)
     if invitation.payment_id is None:
         raise Http404
     content = documents.receipt_pdf(invitation=invitation)
@@ -307,6 +301,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@feature_required("payments")
 def wallet(request: HttpRequest) -> HttpResponse:
     """ "Mon portefeuille": balance, how to top up (IBAN, structured communication, EPC QR),
     the history with its running balance."""
@@ -341,6 +336,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@feature_required("payments")
 def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     form = WalletAutoPayForm(request.POST)
@@ -352,6 +348,7 @@ def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@feature_required("payments")
 def statement(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     form = StatementForm(request.GET or None, initial=StatementForm.initial_period())
@@ -365,6 +362,7 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@feature_required("payments")
 def top_up_sheet(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     return _pdf(documents.top_up_sheet_pdf(wallet=wallet), "recharger-mon-portefeuille.pdf")
@@ -384,6 +382,7 @@ def _month(value: str | None) -> date:
 
 @login_required
 @require_GET
+@feature_required("payments")
 def calendar_month(request: HttpRequest) -> HttpResponse:
     """ "Mon calendrier": due dates and activity dates in a month grid, and the private feed."""
     wallet = _wallet(request)
@@ -417,6 +416,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@feature_required("payments")
 def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
     wallet_calendar_token_renew(wallet=_wallet(request))
     messages.success(
@@ -427,6 +427,7 @@ def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@feature_required("payments")
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private iCalendar feed: no login (a phone's calendar cannot log in), the unguessable
     token is the key; renewing it revokes the old address."""

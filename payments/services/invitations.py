@@ -38,6 +38,7 @@ from payments.models import (
 )
 from payments.services.idempotency import wallet_request_replayed, wallet_request_store
 from payments.services.wallets import wallet_get_or_create
+from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 
 # A "low balance" mail goes out when a payment takes the balance below this (once per crossing).
@@ -72,7 +73,7 @@ def invitation_pay(
     """Pay an invitation from the debtor's wallet. Replays of the key, and a second payment of an
     invitation already paid, move nothing and return the first outcome."""
     tenant = invitation.tenant
-    if not tenant.payments:
+    if not tenant_has_feature(tenant, "payments"):
         raise PaymentsDisabled()
     with transaction.atomic():
         wallet = _debtor_wallet_lock(tenant=tenant, invitation=invitation)
@@ -138,7 +139,7 @@ def invitation_pay(
 def invitation_decline(*, invitation: Invitation, by: User, idempotency_key: str) -> Outcome:
     """Decline an optional activity. A mandatory one cannot be declined, whoever asks."""
     tenant = invitation.tenant
-    if not tenant.payments:
+    if not tenant_has_feature(tenant, "payments"):
         raise PaymentsDisabled()
     with transaction.atomic():
         wallet = _debtor_wallet_lock(tenant=tenant, invitation=invitation)

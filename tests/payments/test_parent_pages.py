@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Invitation, InvitationStatus, Wallet
+from payments.services.invitations import invitation_pay
 from tests.payments.conftest import fund, invite, make_activity
 
 KEY_RE = re.compile(r'name="key" value="([^"]+)"')
@@ -31,6 +32,46 @@ def test_menu_hides_them_when_payments_are_off(parent_client, tenant_a):
     html = parent_client.get(reverse("profile")).content.decode()
     assert "Mes invitations" not in html
     assert parent_client.get(reverse("payments:invitations")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "takes"),
+    [
+        ("payments:invitations", "get", None),
+        ("payments:history", "get", None),
+        ("payments:pay", "get", "invitation"),
+        ("payments:pay", "post", "invitation"),
+        ("payments:decline", "get", "invitation"),
+        ("payments:auto_pay", "post", "invitation"),
+        ("payments:document", "get", "invitation"),
+        ("payments:receipt", "get", "invitation"),
+        ("payments:wallet", "get", None),
+        ("payments:wallet_auto_pay", "post", None),
+        ("payments:statement", "get", None),
+        ("payments:top_up_sheet", "get", None),
+        ("payments:calendar", "get", None),
+        ("payments:calendar_renew", "post", None),
+        ("payments:calendar_feed", "get", "token"),
+    ],
+)
+def test_every_parent_page_is_a_404_when_payments_are_off(
+    parent_client, tenant_a, funded_wallet, museum_invitation, private_files, name, method, takes
+):
+    # given a parent with a paid invitation (with its programme), at a tenant that switches
+    # payments off
+    museum_invitation.activity.document.save("p.pdf", ContentFile(b"%PDF-1.4 x"), save=True)
+    invitation_pay(invitation=museum_invitation, by=None, idempotency_key="off-0000000000000")
+    args = {
+        None: [],
+        "invitation": [museum_invitation.pk],
+        "token": [funded_wallet.calendar_token],
+    }[takes]
+    url = reverse(name, args=args)
+    assert getattr(parent_client, method)(url).status_code != 404
+    tenant_a.payments = False
+    tenant_a.save()
+    # then every page of the flow is a 404
+    assert getattr(parent_client, method)(url).status_code == 404
 
 
 def test_invitations_table_like_the_seed(
