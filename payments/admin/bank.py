@@ -1,0 +1,131 @@
+"""The bank statements admin: upload a camt.053 file, preview what it would credit, apply it."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from payments import bank
+from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
+from payments.admin.forms import BankUploadForm
+from payments.exceptions import PaymentError
+from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus
+from portal.admin_site import TenantScopedAdmin, admin_site
+
+
+class BankLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = BankLine
+    fields = ["booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(BankImport, site=admin_site)
+class BankImportAdmin(TenantScopedAdmin):
+    list_display = ["filename", "statement_id", "status", "created_at", "applied_at"]
+    readonly_fields = [
+        "filename",
+        "statement_id",
+        "status",
+        "sha256",
+        "created_by",
+        "created_at",
+        "applied_at",
+    ]
+    inlines = [BankLineInline]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/apercu/",
+                self.admin_site.admin_view(self.preview_view),
+                name="payments_bankimport_preview",
+            ),
+            path(
+                "<int:pk>/importer/",
+                self.admin_site.admin_view(require_POST(self.apply_view)),
+                name="payments_bankimport_apply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        """Step 1: upload a camt.053 file → step 2, the preview (nothing credited yet)."""
+        needs_tenant(request)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BankUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                bank_import = bank.bank_import_preview(
+                    tenant=request.tenant,
+                    filename=upload.name,
+                    data=upload.read(bank.MAX_FILE_BYTES + 1),
+                    by=request.user,
+                )
+            except PaymentError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:payments_bankimport_preview", args=[bank_import.pk])
+                )
+        return TemplateResponse(
+            request,
+            "payments/admin/bank_upload.html",
+            admin_context(self, request, title=_("Importer un relevé bancaire"), form=form),
+        )
+
+    def _import(self, request: HttpRequest, pk: int) -> BankImport:
+        return own_object(self, request, pk)
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        bank_import = self._import(request, pk)
+        lines = list(bank_import.lines.select_related("wallet__owner"))
+        groups = {status: [ln for ln in lines if ln.status == status] for status in BankLineStatus}
+        to_credit = groups[BankLineStatus.MATCHED]
+        return TemplateResponse(
+            request,
+            "payments/admin/bank_preview.html",
+            admin_context(
+                self,
+                request,
+                title=_("Aperçu du relevé %(name)s") % {"name": bank_import.filename},
+                bank_import=bank_import,
+                groups=groups,
+                original=bank_import,
+                to_credit_total=sum(ln.amount_cents for ln in to_credit),
+                can_apply=bank_import.status == BankImportStatus.PREVIEW
+                and bool(to_credit)
+                and self.has_add_permission(request),
+            ),
+        )
+
+    def apply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        bank_import = self._import(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            n = bank.bank_import_apply(bank_import=bank_import, by=request.user)
+        except PaymentError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                ngettext("%(n)d portefeuille crédité.", "%(n)d portefeuilles crédités.", n)
+                % {"n": n},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:payments_bankimport_preview", args=[pk]))

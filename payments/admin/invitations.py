@@ -1,0 +1,132 @@
+"""The invitations admin: the list, reminders, cancel and refund in bulk, the CSV export."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from payments import selectors
+from payments.admin.export import payments_csv
+from payments.exceptions import PaymentError
+from payments.models import Invitation
+from payments.money import format_cents
+from payments.services.invitations import invitation_cancel, invitation_refund, invitation_remind
+from portal.admin_site import TenantScopedAdmin, admin_site
+
+
+@admin.register(Invitation, site=admin_site)
+class InvitationAdmin(TenantScopedAdmin):
+    list_display = [
+        "activity",
+        "beneficiary_name",
+        "debtor_name",
+        "amount_display",
+        "due_on",
+        "status",
+        "paid_at",
+        "declined_at",
+        "reminded_at",
+    ]
+    list_filter = ["status", "activity__kind", "activity"]
+    search_fields = [
+        "activity__title",
+        "beneficiary__last_name",
+        "beneficiary__first_name",
+        "debtor__last_name",
+        "debtor__first_name",
+    ]
+    list_select_related = ["activity", "beneficiary", "debtor"]
+    actions = ["send_reminders", "cancel_invitations", "refund_invitations", "export_csv"]
+    readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "tenant"]
+
+    def get_queryset(self, request: HttpRequest):
+        activities = selectors.activities_visible_to(viewer=request.user, tenant=request.tenant)
+        return super().get_queryset(request).filter(activity__in=activities)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # invitations are sent from an activity
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # cancel instead: one final state per invitation
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            for name in ("send_reminders", "cancel_invitations", "refund_invitations"):
+                actions.pop(name, None)
+        return actions
+
+    @admin.display(description=_("bénéficiaire"), ordering="beneficiary__last_name")
+    def beneficiary_name(self, obj: Invitation) -> str:
+        return obj.beneficiary.full_name
+
+    @admin.display(description=_("débiteur"), ordering="debtor__last_name")
+    def debtor_name(self, obj: Invitation) -> str:
+        return obj.debtor.full_name
+
+    @admin.display(description=_("montant"), ordering="amount_cents")
+    def amount_display(self, obj: Invitation) -> str:
+        return format_cents(obj.amount_cents)
+
+    @admin.action(description=_("Envoyer un rappel (invitations en attente)"))
+    def send_reminders(self, request: HttpRequest, queryset) -> None:
+        queryset = queryset.select_related("activity", "debtor", "beneficiary", "tenant")
+        n = sum(invitation_remind(invitation=inv) for inv in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d rappel envoyé.", "%(n)d rappels envoyés.", n) % {"n": n},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Annuler (invitations non payées)"))
+    def cancel_invitations(self, request: HttpRequest, queryset) -> None:
+        done = refused = 0
+        for invitation in queryset:
+            try:
+                invitation_cancel(invitation=invitation, by=request.user)
+                done += 1
+            except PaymentError:
+                refused += 1
+        self._report(
+            request,
+            done,
+            refused,
+            ngettext("%(n)d invitation annulée.", "%(n)d invitations annulées.", done),
+        )
+
+    @admin.action(description=_("Rembourser sur le portefeuille (invitations payées)"))
+    def refund_invitations(self, request: HttpRequest, queryset) -> None:
+        done = refused = 0
+        for invitation in queryset.select_related("tenant", "debtor", "beneficiary"):
+            try:
+                invitation_refund(invitation=invitation, by=request.user)
+                done += 1
+            except PaymentError:
+                refused += 1
+        self._report(
+            request,
+            done,
+            refused,
+            ngettext("%(n)d invitation remboursée.", "%(n)d invitations remboursées.", done),
+        )
+
+    def _report(self, request: HttpRequest, done: int, refused: int, text: str) -> None:
+        self.message_user(request, text % {"n": done}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d invitation laissée telle quelle : son état ne le permet pas.",
+                    "%(n)d invitations laissées telles quelles : leur état ne le permet pas.",
+                    refused,
+                )
+                % {"n": refused},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Exporter les paiements (CSV)"))
+    def export_csv(self, request: HttpRequest, queryset):
+        return payments_csv(queryset, filename=f"paiements-{timezone.localdate():%Y%m%d}.csv")

@@ -1,0 +1,147 @@
+"""The wallets admin (balance, history, recording a transfer received) and the ledger, read-only
+for everyone: money moves only through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from payments import selectors
+from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant
+from payments.admin.forms import TopUpForm
+from payments.models import LedgerLine, LedgerTransaction, Wallet
+from payments.money import format_cents
+from payments.services.idempotency import new_idempotency_key
+from payments.services.wallets import wallet_top_up
+from portal.admin_site import TenantScopedAdmin, admin_site
+
+
+class LedgerLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = LedgerLine
+    fk_name = "wallet"
+    fields = ["created_at", "transaction", "amount_display", "balance_display"]
+    readonly_fields = fields
+    ordering = ["-pk"]
+    extra = 0
+    verbose_name_plural = _("historique")
+
+    @admin.display(description=_("montant"))
+    def amount_display(self, obj: LedgerLine) -> str:
+        return format_cents(obj.amount_cents)
+
+    @admin.display(description=_("solde"))
+    def balance_display(self, obj: LedgerLine) -> str:
+        return format_cents(obj.balance_after_cents or 0)
+
+
+@admin.register(Wallet, site=admin_site)
+class WalletAdmin(TenantScopedAdmin):
+    list_display = ["owner_name", "balance_display", "communication", "auto_pay_default"]
+    search_fields = ["owner__last_name", "owner__first_name", "owner__identifier", "reference"]
+    list_select_related = ["owner"]
+    fields = ["owner", "balance_display", "communication", "auto_pay_default", "created_at"]
+    readonly_fields = fields
+    inlines = [LedgerLineInline]
+    change_form_template = "payments/admin/wallet_change_form.html"
+
+    def get_queryset(self, request: HttpRequest):
+        return selectors.wallets_visible_to(viewer=request.user, tenant=request.tenant)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created with the parent's first invitation or visit
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        from payments.money import structured_parse
+
+        base = structured_parse(search_term)
+        if base:
+            return queryset.filter(reference=base), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("titulaire"), ordering="owner__last_name")
+    def owner_name(self, obj: Wallet) -> str:
+        return obj.owner.full_name or obj.owner.identifier
+
+    @admin.display(description=_("solde"), ordering="balance_cents")
+    def balance_display(self, obj: Wallet) -> str:
+        return format_cents(obj.balance_cents)
+
+    @admin.display(description=_("communication structurée"))
+    def communication(self, obj: Wallet) -> str:
+        return obj.structured_communication
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/virement/",
+                self.admin_site.admin_view(self.top_up_view),
+                name="payments_wallet_top_up",
+            ),
+            *super().get_urls(),
+        ]
+
+    def top_up_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Record a transfer received on the bank account (the ledger: bank → wallet)."""
+        needs_tenant(request)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        wallet = get_object_or_404(self.get_queryset(request).select_related("owner"), pk=pk)
+        if not (request.user.is_secretary or request.user.is_tenant_admin):
+            raise PermissionDenied
+        form = TopUpForm(request.POST or None, initial={"key": new_idempotency_key()})
+        if request.method == "POST" and form.is_valid():
+            wallet_top_up(
+                wallet=wallet,
+                amount_cents=form.cleaned_data["amount"],
+                by=request.user,
+                memo=form.cleaned_data["memo"] or str(_("Virement enregistré par le secrétariat")),
+                idempotency_key=form.cleaned_data["key"],
+            )
+            wallet.refresh_from_db()
+            self.message_user(
+                request,
+                _("Virement enregistré. Nouveau solde : %(balance)s.")
+                % {"balance": format_cents(wallet.balance_cents)},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:payments_wallet_change", args=[pk]))
+        return TemplateResponse(
+            request,
+            "payments/admin/top_up.html",
+            admin_context(
+                self,
+                request,
+                title=_("Enregistrer un virement reçu"),
+                wallet=wallet,
+                form=form,
+                original=wallet,
+            ),
+        )
+
+
+class LedgerLineTxInline(ReadOnlyMixin, admin.TabularInline):
+    model = LedgerLine
+    fk_name = "transaction"
+    fields = ["account", "wallet", "activity", "amount_cents", "balance_after_cents"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(LedgerTransaction, site=admin_site)
+class LedgerTransactionAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    list_display = ["pk", "created_at", "kind", "memo", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["memo"]
+    readonly_fields = ["kind", "memo", "created_at", "created_by"]
+    inlines = [LedgerLineTxInline]
+
+    def get_actions(self, request: HttpRequest):
+        return {}
