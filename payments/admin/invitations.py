@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from payments import selectors
 from payments.admin.export import payments_csv
 from payments.exceptions import PaymentError
@@ -15,6 +18,20 @@ from payments.models import Invitation
 from payments.money import format_cents
 from payments.services.invitations import invitation_cancel, invitation_refund, invitation_remind
 from portal.admin_site import TenantScopedAdmin, admin_site
+
+
+def _apply_each(
+    service: Callable[..., object], invitations: Iterable[Invitation], *, by: User
+) -> tuple[int, int]:
+    """A bulk action, one invitation at a time: (how many done, how many refused by their state)."""
+    done = refused = 0
+    for invitation in invitations:
+        try:
+            service(invitation=invitation, by=by)
+            done += 1
+        except PaymentError:
+            refused += 1
+    return done, refused
 
 
 @admin.register(Invitation, site=admin_site)
@@ -83,13 +100,7 @@ class InvitationAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Annuler (invitations non payées)"))
     def cancel_invitations(self, request: HttpRequest, queryset) -> None:
-        done = refused = 0
-        for invitation in queryset:
-            try:
-                invitation_cancel(invitation=invitation, by=request.user)
-                done += 1
-            except PaymentError:
-                refused += 1
+        done, refused = _apply_each(invitation_cancel, queryset, by=request.user)
         self._report(
             request,
             done,
@@ -99,13 +110,8 @@ class InvitationAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Rembourser sur le portefeuille (invitations payées)"))
     def refund_invitations(self, request: HttpRequest, queryset) -> None:
-        done = refused = 0
-        for invitation in queryset.select_related("tenant", "debtor", "beneficiary"):
-            try:
-                invitation_refund(invitation=invitation, by=request.user)
-                done += 1
-            except PaymentError:
-                refused += 1
+        invitations = queryset.select_related("tenant", "debtor", "beneficiary")
+        done, refused = _apply_each(invitation_refund, invitations, by=request.user)
         self._report(
             request,
             done,

@@ -35,6 +35,7 @@ from payments.models import (
     RequestKind,
     TransactionKind,
     Wallet,
+    WalletRequest,
 )
 from payments.services.idempotency import wallet_request_replayed, wallet_request_store
 from payments.services.wallets import wallet_get_or_create
@@ -73,13 +74,8 @@ def invitation_pay(
     """Pay an invitation from the debtor's wallet. Replays of the key, and a second payment of an
     invitation already paid, move nothing and return the first outcome."""
     tenant = invitation.tenant
-    if not tenant_has_feature(tenant, "payments"):
-        raise PaymentsDisabled()
     with transaction.atomic():
-        wallet = _debtor_wallet_lock(tenant=tenant, invitation=invitation)
-        request = wallet_request_replayed(
-            wallet=wallet, key=idempotency_key, kind=RequestKind.PAY, invitation=invitation
-        )
+        wallet, request = _answer_start(invitation, key=idempotency_key, kind=RequestKind.PAY)
         if request is not None:
             return Outcome(
                 Invitation.objects.get(pk=invitation.pk),
@@ -138,14 +134,8 @@ def invitation_pay(
 
 def invitation_decline(*, invitation: Invitation, by: User, idempotency_key: str) -> Outcome:
     """Decline an optional activity. A mandatory one cannot be declined, whoever asks."""
-    tenant = invitation.tenant
-    if not tenant_has_feature(tenant, "payments"):
-        raise PaymentsDisabled()
     with transaction.atomic():
-        wallet = _debtor_wallet_lock(tenant=tenant, invitation=invitation)
-        request = wallet_request_replayed(
-            wallet=wallet, key=idempotency_key, kind=RequestKind.DECLINE, invitation=invitation
-        )
+        wallet, request = _answer_start(invitation, key=idempotency_key, kind=RequestKind.DECLINE)
         if request is not None:
             return Outcome(Invitation.objects.get(pk=invitation.pk), replayed=True)
         locked = locks.invitation_lock(invitation_id=invitation.pk)
@@ -322,6 +312,18 @@ def _invitation_move(
         setattr(invitation, name, value)
     invitation.save(update_fields=["status", move.at_field, move.tx_field, *stamps])
     return tx
+
+
+def _answer_start(
+    invitation: Invitation, *, key: str, kind: str
+) -> tuple[Wallet, WalletRequest | None]:
+    """The start of a parent's answer, in its transaction: payments must be on; the debtor's
+    wallet locked; the stored outcome of this key, if this is a replay."""
+    if not tenant_has_feature(invitation.tenant, "payments"):
+        raise PaymentsDisabled()
+    wallet = _debtor_wallet_lock(tenant=invitation.tenant, invitation=invitation)
+    request = wallet_request_replayed(wallet=wallet, key=key, kind=kind, invitation=invitation)
+    return wallet, request
 
 
 def _debtor_wallet_lock(*, tenant: Tenant, invitation: Invitation) -> Wallet:
