@@ -23,7 +23,7 @@ PHOTO_KEY = "demo-pay-class-photo"
 
 
 @transaction.atomic
-def seed_payments_demo() -> dict[str, int]:
+def payments_seed() -> dict[str, int]:
     tenant = Tenant.objects.filter(slug=TENANT).first()
     school = School.objects.filter(tenant=tenant, code=SCHOOL).first()
     parent = User.objects.filter(tenant=tenant, identifier__iexact=PARENT).first()
@@ -114,6 +114,4 @@ def _invitation(activity: Activity, child: User, parent: User) -> Invitation:
 def _programme_pdf() -> bytes:
     from payments.documents import render_pdf
 
-    return render_pdf(
-        "payments/pdf/demo_programme.html", {"tenant": Tenant.objects.get(slug=TENANT)}
-    )
+    return render_pdf("demo/pdf/programme.html", {"tenant": Tenant.objects.get(slug=TENANT)})
