@@ -39,6 +39,19 @@ commands = get_commands()
 assert not {"seed_demo", "demo_totp", "rundev"} & set(commands), "demo commands exist"
 processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
 assert not [p for p in processors if p.startswith("demo.")], processors
+
+# A real request at the platform host (plain static storage: no collectstatic here).
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+with override_settings(
+    STORAGES={"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+):
+    call_command("migrate", "tenants", verbosity=0)
+    response = Client().get("/dev-inbox/", HTTP_HOST="cartable.example", secure=True)
+    assert response.status_code == 404, response.status_code
+
 loaded = sorted(name for name in sys.modules if name == "demo" or name.startswith("demo."))
 assert not loaded, f"demo modules were imported: {loaded}"
 print("demo off: ok")
@@ -53,7 +66,10 @@ def test_with_demo_off_the_demo_app_is_not_installed_and_the_dev_inbox_is_404(tm
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "demo-off-test",
         "DJANGO_ALLOWED_HOSTS": "cartable.example",
+        "CARTABLE_PLATFORM_HOSTS": "cartable.example",
         "CARTABLE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo-off.sqlite3'}",
+        "PYTHONWARNINGS": "ignore",
     }
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],
