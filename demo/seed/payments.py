@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from payments import services
+from payments.documents import render_pdf
 from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
 from tenants.models import School, Tenant
 
@@ -112,6 +113,4 @@ def _invitation(activity: Activity, child: User, parent: User) -> Invitation:
 
 
 def _programme_pdf() -> bytes:
-    from payments.documents import render_pdf
-
     return render_pdf("demo/pdf/programme.html", {"tenant": Tenant.objects.get(slug=TENANT)})

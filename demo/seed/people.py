@@ -1,8 +1,13 @@
 """Demo people of each tenant: staff, parents, students, a never-activated parent, recovery
 methods and the staff's second factor. Every demo password is `DEMO_PASSWORD`."""
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
+from accounts.numen import numen_hash
 from demo.totp import demo_totp_key
+from recovery.codes import PhoneDevice, SecondaryEmailDevice
 from tenants.models import School, Tenant
 
 DEMO_PASSWORD = "Cartable-Demo-1"  # noqa: S105 - published in the README on purpose
@@ -98,9 +103,6 @@ def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
 
 
 def _academy_staff(tenant: Tenant, first: str, last: str, numen: str, has_password: bool) -> User:
-    from accounts.identifiers import identifier_generate
-    from accounts.numen import numen_hash
-
     hashed = numen_hash(tenant_id=tenant.id, numen=numen)
     user = User.objects.filter(tenant=tenant, numen_hash=hashed).first()
     if user is None:
@@ -127,8 +129,6 @@ RECOVERY_METHODS = [
 
 
 def _recovery_methods(people: dict) -> None:
-    from recovery.codes import PhoneDevice, SecondaryEmailDevice
-
     for slug, identifier, number, email in RECOVERY_METHODS:
         user = people[(slug, identifier)]
         PhoneDevice.objects.update_or_create(
@@ -150,8 +150,6 @@ def _platform_admin() -> User:
 
 
 def _totp_device(user: User) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.update_or_create(
         user=user,
         name="demo",
