@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -8,4 +7,3 @@ class DemoConfig(AppConfig):
 
     name = "demo"
     label = "demo"
-    verbose_name = _("Démonstration")
