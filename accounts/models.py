@@ -31,6 +31,30 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         return self.create_user(identifier, password, tenant=None, **fields)
 
+    def visible_to(self, *, viewer: "User", tenant: Tenant | None) -> "models.QuerySet[User]":
+        """People a member of the admin may see at this host (`people_visible_to`). Apps below
+        accounts (the outbox's admin) reach it through `get_user_model()`, without importing
+        accounts.
+
+        A platform superuser on the platform host sees everyone; a tenant administrator her
+        whole tenant; a secretary the people of her schools and the guardians of their students.
+        """
+        if viewer.is_superuser and tenant is None:
+            return self.all()
+        if tenant is None or viewer.tenant_id != tenant.id:
+            return self.none()
+        in_tenant = self.filter(tenant=tenant)
+        if viewer.is_superuser or viewer.is_tenant_admin:
+            return in_tenant
+        if not viewer.is_secretary:
+            return self.none()
+        school_ids = list(viewer.schools.values_list("id", flat=True))
+        return in_tenant.filter(
+            models.Q(schools__in=school_ids)
+            | models.Q(children__schools__in=school_ids)
+            | models.Q(pk=viewer.pk)
+        ).distinct()
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     tenant = models.ForeignKey(

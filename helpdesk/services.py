@@ -1,6 +1,8 @@
 """The help desk's actions. Each calls the owning app's service and writes one `HelpdeskAction`
 row in the same transaction; the row says what happened, never a password, code or link."""
 
+from types import ModuleType
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -8,7 +10,7 @@ from accounts.models import User
 from accounts.services import users_mark_migrated
 from helpdesk.exceptions import ActivationUnavailable, NotActivatable
 from helpdesk.models import ActionKind, HelpdeskAction
-from helpdesk.selectors import person_code_devices, person_throttle_keys
+from helpdesk.selectors.card import person_code_devices, person_throttle_keys
 from outbox.models import Message
 from outbox.services import message_resend
 from recovery import throttle
@@ -53,11 +55,7 @@ def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str
 def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -> bool:
     """The activation code by mail (accounts.activation decides whether it can go)."""
     _check_scope(person=person, by=by)
-    try:
-        from accounts.activation import activation_send_by_mail
-    except ImportError as exc:
-        raise ActivationUnavailable from exc
-    sent = bool(activation_send_by_mail(user=person, by=by))
+    sent = bool(_activation().activation_send_by_mail(user=person, by=by))
     detail = _("activation envoyée par e-mail") if sent else _("activation non envoyée")
     _audit(person=person, by=by, action=ActionKind.SEND_ACTIVATION, detail=detail, ip=ip)
     return sent
@@ -67,13 +65,10 @@ def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -
 def helpdesk_print_letter(*, person: User, by: User, ip: str | None = None) -> bytes:
     """A printable letter with a one-time activation code; the code is only in the PDF."""
     _check_scope(person=person, by=by)
-    try:
-        from accounts.activation import activation_letters_pdf
-    except ImportError as exc:
-        raise ActivationUnavailable from exc
+    activation = _activation()
     if not (person.is_active and not person.has_usable_password()):
         raise NotActivatable
-    pdf = activation_letters_pdf(users=[person], by=by)
+    pdf = activation.activation_letters_pdf(users=[person], by=by)
     detail = _("lettre d'activation imprimée")
     _audit(person=person, by=by, action=ActionKind.PRINT_LETTER, detail=detail, ip=ip)
     return pdf
@@ -116,12 +111,25 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
     return lifted
 
 
-def activation_available() -> bool:
-    """Whether accounts.activation provides what the activation and letter actions call."""
+_ACTIVATION_FUNCTIONS = ("activation_send_by_mail", "activation_letters_pdf")
+
+
+def _activation() -> ModuleType:
+    """The activation services the activation and letter actions call, or ActivationUnavailable
+    where they are not installed."""
     try:
         from accounts import activation
-    except ImportError:
+    except ImportError as exc:
+        raise ActivationUnavailable from exc
+    if not all(hasattr(activation, name) for name in _ACTIVATION_FUNCTIONS):
+        raise ActivationUnavailable
+    return activation
+
+
+def activation_available() -> bool:
+    """Whether the activation services provide what the activation and letter actions call."""
+    try:
+        _activation()
+    except ActivationUnavailable:
         return False
-    return all(
-        hasattr(activation, name) for name in ("activation_send_by_mail", "activation_letters_pdf")
-    )
+    return True

@@ -1,5 +1,5 @@
-"""The help desk's pages, mounted inside the admin site (`PortalAdminSite.get_urls`) so each one
-goes through the site's login, second factor and host-tenant checks (`admin_view`)."""
+"""The help desk's pages, mounted inside the admin site (by `helpdesk.admin.HelpdeskActionAdmin`)
+so each goes through the site's login, second factor and host-tenant checks (`admin_view`)."""
 
 from collections.abc import Callable
 

@@ -12,14 +12,10 @@ from helpdesk import services
 from helpdesk.charts import bar_chart
 from helpdesk.exceptions import ActivationUnavailable, NotActivatable
 from helpdesk.forms import SearchForm
-from helpdesk.selectors import (
-    actions_recent,
-    person_card,
-    person_get_for_helpdesk,
-    person_message_get,
-    person_search,
-    week_stats,
-)
+from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
+from helpdesk.selectors.card import person_card, person_message_get
+from helpdesk.selectors.search import person_search
+from helpdesk.selectors.stats import week_stats
 from outbox.exceptions import MessageNotResendable
 from portal.admin_site import admin_site
 from portal.http import client_ip

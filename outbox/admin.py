@@ -1,12 +1,12 @@
 """Secretaries follow messages here: status and errors, never a subject or a body (links, codes)."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.selectors import people_visible_to
 from outbox.exceptions import MessageNotResendable
 from outbox.models import Message, Status
 from outbox.services import message_resend
@@ -66,7 +66,8 @@ class MessageAdmin(TenantScopedAdmin):
         user = request.user
         if user.is_superuser or user.is_tenant_admin:
             return queryset
-        visible = people_visible_to(viewer=user, tenant=request.tenant)
+        # The user model's rule (accounts' `people_visible_to`), without importing accounts.
+        visible = get_user_model().objects.visible_to(viewer=user, tenant=request.tenant)
         return queryset.filter(Q(user__isnull=True) | Q(user__in=visible.values("pk")))
 
     @admin.display(description=_("destinataire"))

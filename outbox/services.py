@@ -17,13 +17,13 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from accounts.models import User
 from outbox.exceptions import DeliveryError, MessageNotResendable
 from outbox.models import Channel, Message, Status, mask_recipient
 from outbox.sms import get_sms_backend
@@ -63,7 +63,7 @@ def email_queue(
     to: str,
     template: str,
     context: dict[str, Any],
-    user: User | None = None,
+    user: AbstractBaseUser | None = None,
     not_before: datetime | None = None,
     sensitive: bool = False,
 ) -> Message:
@@ -101,7 +101,7 @@ def sms_queue(
     template: str,
     context: dict[str, Any],
     channel: str = Channel.SMS,
-    user: User | None = None,
+    user: AbstractBaseUser | None = None,
     not_before: datetime | None = None,
     sensitive: bool = True,
 ) -> Message:

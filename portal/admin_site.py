@@ -21,11 +21,12 @@ class PortalAdminSite(OTPAdminSite):
         return user.tenant_id == tenant.id
 
     def get_urls(self):
-        from django.urls import include, path
-
-        from helpdesk.urls import helpdesk_urlpatterns
-
-        return [path("helpdesk/", include(helpdesk_urlpatterns(self))), *super().get_urls()]
+        # Pages that are not a model's (the help desk) come from the ModelAdmin of the app that
+        # owns them, so the site itself imports no app above `portal`.
+        site_urls = []
+        for model_admin in self._registry.values():
+            site_urls += getattr(model_admin, "get_site_urls", list)()
+        return [*site_urls, *super().get_urls()]
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "payments",
     "helpdesk",
 ]
+# The demo (tenants, seeding, dev inbox, `rundev`) sits on top of every app and exists only in
+# demo mode: production never loads it.
+if DEMO_MODE:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -97,6 +101,8 @@ TEMPLATES = [
         },
     },
 ]
+if DEMO_MODE:
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("demo.context_processors.dev_inbox")
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {

@@ -1,14 +1,16 @@
+from django.apps import apps
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import urls as account_urls
 from portal import views
 from portal.admin_site import admin_site
+from tenants import views as tenant_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", tenant_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("logo", views.tenant_logo, name="tenant_logo"),
+    path("logo", tenant_views.tenant_logo, name="tenant_logo"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include(account_urls)),
     path("profil/", include("accounts.profile_urls")),
@@ -22,8 +24,11 @@ urlpatterns = [
     path("paiements/", include("payments.urls")),
     path("_floor/", views.floor, name="floor"),
     path("admin/", admin_site.urls),
-    path("", include("outbox.urls")),
 ]
+
+# The demo (dev inbox) exists only where its app is installed: CARTABLE_DEMO=1.
+if apps.is_installed("demo"):
+    urlpatterns.append(path("", include("demo.urls")))
 
 # Uploaded and generated files (letters with activation codes, invitation documents, logos) are
 # never served as plain media: each has a view that checks who asks.

@@ -1,23 +1,12 @@
-"""Portal-wide pages: home, health probe, CSRF failure."""
+"""Portal-wide pages: health probe, the benchmarks' floor page, CSRF failure (tenant pages are in
+`tenants.views`)."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from tenants.selectors import demo_tenants
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.tenant is None:
-        tenants = demo_tenants() if settings.DEMO_MODE else []
-        return render(request, "portal/platform_home.html", {"tenants": tenants})
-    if not request.user.is_authenticated:
-        return redirect("account_login")
-    return redirect("profile")
 
 
 @login_required
@@ -54,20 +43,6 @@ def _broker_ok() -> bool:
         return True
     except Exception:
         return False
-
-
-@require_GET
-def tenant_logo(request: HttpRequest) -> FileResponse:
-    """The host's tenant's logo: the only uploaded file served without a further check."""
-    tenant = getattr(request, "tenant", None)
-    if tenant is None or not tenant.logo:
-        raise Http404
-    try:
-        response = FileResponse(tenant.logo.open("rb"))
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

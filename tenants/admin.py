@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.selectors import schools_visible_to
 from portal.admin_site import TenantScopedAdmin, admin_site
 from tenants.models import School, Tenant, TenantHost
-from tenants.selectors import tenant_host_forget
+from tenants.selectors import schools_visible_to, tenant_host_forget
 
 
 class TenantHostInline(admin.TabularInline):

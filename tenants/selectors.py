@@ -1,9 +1,24 @@
-"""Reads of tenants: the host → tenant lookup runs on every request, so it is cached briefly."""
+"""Reads of tenants and their schools: the host → tenant lookup runs on every request, so it is
+cached briefly."""
+
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
 
-from tenants.models import Tenant, TenantHost
+from tenants.models import School, Tenant, TenantHost
+
+
+class Viewer(Protocol):
+    """What these reads need of a member of the admin (the AUTH_USER_MODEL, which lives in
+    `accounts`, above this app)."""
+
+    tenant_id: int | None
+    is_superuser: bool
+    is_tenant_admin: bool
+    schools: Any  # her schools: a many-to-many manager of School
+
 
 _CACHE_SECONDS = 30
 _MISS = 0  # cached for unknown hosts too, so probing random hosts costs no query
@@ -49,3 +64,16 @@ def tenant_public_base_url(tenant: Tenant) -> str:
 
 def demo_tenants() -> list[Tenant]:
     return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))
+
+
+def schools_visible_to(*, viewer: Viewer, tenant: Tenant | None) -> QuerySet[School]:
+    """Schools a member of the admin may see at this host: every school for a platform
+    superuser on the platform host, her tenant's for a tenant administrator, else her own."""
+    if viewer.is_superuser and tenant is None:
+        return School.objects.all()
+    if tenant is None or viewer.tenant_id != tenant.id:
+        return School.objects.none()
+    schools = School.objects.filter(tenant=tenant)
+    if viewer.is_superuser or viewer.is_tenant_admin:
+        return schools
+    return schools.filter(pk__in=viewer.schools.values("pk"))

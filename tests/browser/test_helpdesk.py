@@ -18,8 +18,8 @@ def demo(settings, tmp_path):
     """The demo tenants and people (CREOS: Marc Legrand is the parent not yet migrated)."""
     from django.utils.functional import empty
 
+    from demo.seed import DEMO_PASSWORD, seed_demo
     from payments.models import private_storage
-    from tenants.demo import DEMO_PASSWORD, seed_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
     private_storage._wrapped = empty

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from helpdesk.charts import bar_chart
-from helpdesk.selectors import Tally, week_stats
+from helpdesk.selectors.stats import Tally, week_stats
 from outbox.models import Channel, Message, Status
 from recovery.models import Flow, Outcome, RecoveryRequest
 

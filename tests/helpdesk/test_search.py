@@ -4,7 +4,7 @@ schools (DESIGN.md §1: an outsider of another tenant finds nothing)."""
 import pytest
 
 from accounts.models import User
-from helpdesk.selectors import person_search
+from helpdesk.selectors.search import person_search
 from tests.helpdesk.conftest import HELPDESK, card_url
 
 pytestmark = pytest.mark.django_db

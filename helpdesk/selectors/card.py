@@ -1,14 +1,14 @@
-"""Reads of the help desk, always through `people_visible_to`: a secretary finds and opens only
-the people of her tenant and her schools; nothing here ever returns a secret."""
+"""One person's card: roles, schools, masked addresses and methods, recent recovery attempts
+with their reasons in words, messages, limits reached, actions, and (for a parent) payments.
+Nothing here ever returns a secret."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,85 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.selectors import people_visible_to
 from helpdesk.models import HelpdeskAction
+from helpdesk.selectors.access import RECENT_ACTIONS, person_get_for_helpdesk
 from outbox.models import Message, Status
 from recovery import throttle
 from recovery.codes import PhoneDevice, SecondaryEmailDevice, mask_email
-from recovery.models import Flow, Outcome, RecoveryEvent, RecoveryRequest
+from recovery.models import RecoveryEvent, RecoveryRequest
 from tenants.models import Tenant
 
-SEARCH_LIMIT = 50
-MIN_PHONE_DIGITS = 2
 RECENT_ATTEMPTS = 15
 RECENT_MESSAGES = 20
-RECENT_ACTIONS = 10
-_SEPARATORS = re.compile(r"[\s.+\-/()]")
-
-
-# --- Access -----------------------------------------------------------------------------------
-
-
-def person_get_for_helpdesk(*, viewer: User, tenant: Tenant | None, person_id: int) -> User:
-    """The access helper of every help-desk view: this person if the viewer may see her at this
-    host (her tenant, her schools), else a 404 — another tenant's person, another school's, a
-    platform account and a made-up id all look the same."""
-    person = (
-        people_visible_to(viewer=viewer, tenant=tenant)
-        .filter(pk=person_id, tenant__isnull=False)
-        .select_related("tenant")
-        .first()
-    )
-    if person is None:
-        raise Http404
-    return person
-
-
-def actions_recent(
-    *, viewer: User, tenant: Tenant | None, limit: int = RECENT_ACTIONS
-) -> list[HelpdeskAction]:
-    """The help desk's latest actions on people this viewer may see."""
-    visible = people_visible_to(viewer=viewer, tenant=tenant).values("pk")
-    actions = HelpdeskAction.objects.filter(target__in=visible)
-    if tenant is not None:
-        actions = actions.filter(tenant=tenant)
-    return list(actions.select_related("actor", "target")[:limit])
-
-
-# --- Search -----------------------------------------------------------------------------------
-
-
-def person_search(*, viewer: User, tenant: Tenant | None, query: str) -> QuerySet[User]:
-    """People matching what the secretary typed: every word in the identifier, the name or an
-    address (personal or school mailbox); or, for digits, a student number (exact or its
-    beginning) or the end of a recovery phone number (2 digits at least)."""
-    query = " ".join(query.split())[:100]
-    visible = people_visible_to(viewer=viewer, tenant=tenant).filter(tenant__isnull=False)
-    if not query:
-        return visible.none()
-
-    words = Q()
-    for word in query.split(" "):
-        words &= (
-            Q(identifier__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(school_email__icontains=word)
-        )
-    matches = words
-    digits = _SEPARATORS.sub("", query)
-    if digits.isdigit() and len(digits) >= MIN_PHONE_DIGITS:
-        phones = PhoneDevice.objects.filter(number__endswith=digits).values("user_id")
-        matches |= Q(student_number__startswith=digits) | Q(pk__in=phones)
-    return (
-        visible.filter(matches)
-        .prefetch_related("schools")
-        .order_by("last_name", "first_name", "identifier")[:SEARCH_LIMIT]
-    )
-
-
-# --- The person card --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -373,65 +304,3 @@ def _add_payments(card: PersonCard) -> None:
         }
         for invitation in invitations_pending(tenant=tenant, debtor=person)
     ]
-
-
-# --- The week's numbers -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tally:
-    label: str
-    value: int
-    group: str = ""
-
-
-@dataclass
-class WeekStats:
-    since: datetime
-    requests: list[Tally]  # by flow then outcome (non-zero only)
-    requests_by_flow: list[Tally]
-    messages: list[Tally]  # by delivery state, every state
-
-    @property
-    def requests_total(self) -> int:
-        return sum(c.value for c in self.requests_by_flow)
-
-    @property
-    def messages_total(self) -> int:
-        return sum(c.value for c in self.messages)
-
-
-def week_stats(*, tenant: Tenant | None, now: datetime | None = None) -> WeekStats:
-    """Recovery requests of the last 7 days by flow and outcome, messages by delivery state.
-    `tenant=None` (the platform host) counts every tenant."""
-    since = (now or timezone.now()) - timedelta(days=7)
-    requests = RecoveryRequest.objects.filter(created_at__gte=since)
-    messages = Message.objects.filter(created_at__gte=since)
-    if tenant is not None:
-        requests = requests.filter(tenant=tenant)
-        messages = messages.filter(tenant=tenant)
-
-    pairs = {
-        (row["flow"], row["outcome"]): row["n"]
-        for row in requests.values("flow", "outcome").annotate(n=Count("id")).order_by()
-    }
-    flows = dict(Flow.choices)
-    outcomes = dict(Outcome.choices)
-    by_flow, detail = [], []
-    for flow, flow_label in Flow.choices:
-        total = sum(n for (f, _o), n in pairs.items() if f == flow)
-        by_flow.append(Tally(str(flow_label), total))
-        for outcome, outcome_label in Outcome.choices:
-            n = pairs.get((flow, outcome), 0)
-            if n:
-                detail.append(Tally(str(outcome_label), n, group=str(flow_label)))
-    # Values stored outside today's choices still count (under their raw code).
-    for (flow, outcome), n in sorted(pairs.items()):
-        if flow not in flows or outcome not in outcomes:
-            detail.append(Tally(outcome, n, group=flow))
-
-    states = dict(messages.values_list("status").annotate(n=Count("id")).order_by())
-    message_counts = [Tally(str(label), states.get(code, 0)) for code, label in Status.choices]
-    return WeekStats(
-        since=since, requests=detail, requests_by_flow=by_flow, messages=message_counts
-    )

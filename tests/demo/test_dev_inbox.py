@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from demo.totp import demo_totp_key
 from outbox.models import Channel, Message, Status
-from tenants.demo import demo_totp_key
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outbox import views
+from demo import views
 
 urlpatterns = [
     path("dev-inbox/", views.dev_inbox, name="dev_inbox"),

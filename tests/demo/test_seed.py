@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import User
-from tenants.demo import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
-from tenants.demo import demo_totp_key
+from demo.totp import demo_totp_key
 
 
 class Command(BaseCommand):

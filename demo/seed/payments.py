@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from payments.documents import render_pdf
 from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
 from payments.services.invitations import invitation_pay
 from payments.services.wallets import wallet_get_or_create, wallet_top_up
@@ -24,7 +25,7 @@ PHOTO_KEY = "demo-pay-class-photo"
 
 
 @transaction.atomic
-def seed_payments_demo() -> dict[str, int]:
+def payments_seed() -> dict[str, int]:
     tenant = Tenant.objects.filter(slug=TENANT).first()
     school = School.objects.filter(tenant=tenant, code=SCHOOL).first()
     parent = User.objects.filter(tenant=tenant, identifier__iexact=PARENT).first()
@@ -113,8 +114,4 @@ def _invitation(activity: Activity, child: User, parent: User) -> Invitation:
 
 
 def _programme_pdf() -> bytes:
-    from payments.documents import render_pdf
-
-    return render_pdf(
-        "payments/pdf/demo_programme.html", {"tenant": Tenant.objects.get(slug=TENANT)}
-    )
+    return render_pdf("demo/pdf/programme.html", {"tenant": Tenant.objects.get(slug=TENANT)})

@@ -1,7 +1,7 @@
 from django.db.models import Sum
 
+from demo.seed import seed_demo
 from payments.models import Invitation, InvitationStatus, LedgerLine, Wallet
-from tenants.demo import seed_demo
 
 
 def test_demo_payments_like_the_seed_and_idempotent(db, settings, tmp_path):

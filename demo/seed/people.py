@@ -1,74 +1,16 @@
-"""Demo tenants shaped like the seeds. Demo mode only: production never creates them."""
+"""Demo people of each tenant: staff, parents, students, a never-activated parent, recovery
+methods and the staff's second factor. Every demo password is `DEMO_PASSWORD`."""
 
-import base64
-import hashlib
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from django.conf import settings
-from django.db import transaction
-
+from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
-from tenants.models import PasswordRules, School, Tenant, TenantHost
+from accounts.numen import numen_hash
+from demo.totp import demo_totp_key
+from recovery.codes import PhoneDevice, SecondaryEmailDevice
+from tenants.models import School, Tenant
 
 DEMO_PASSWORD = "Cartable-Demo-1"  # noqa: S105 - published in the README on purpose
-
-TENANTS = [
-    {
-        "slug": "creos",
-        "name": "CREOS — réseau d'écoles communales",
-        "display_name": "CREOS",
-        "primary_colour": "#1f5aa6",
-        "support_text": (
-            "Un problème de connexion ? Contactez votre pouvoir organisateur ou votre "
-            "institution, qui pourra débloquer votre situation."
-        ),
-        "password_rules": PasswordRules.CREOS,
-        "features": {"identifier_reset": True, "payments": True},
-        "iban": "BE68539007547034",
-        "creditor_name": "CREOS ASBL",
-        "schools": [("École communale du Centre", "CREOS-CENTRE", "")],
-    },
-    {
-        "slug": "eceps",
-        "name": "ECEPS — École de promotion sociale",
-        "display_name": "ECEPS",
-        "primary_colour": "#6b2c91",
-        "support_text": "Si vous ne pouvez utiliser aucune méthode, contactez le secrétariat.",
-        "password_rules": PasswordRules.M365,
-        "features": {"identifier_reset": False, "two_step_reset": True},
-        "schools": [("ECEPS Charleroi", "ECEPS-CHARLEROI", "")],
-    },
-    {
-        "slug": "sepne",
-        "name": "SEPNE — conseil scolaire",
-        "display_name": "Portail des élèves SEPNE",
-        "primary_colour": "#00695c",
-        "support_text": "S'il vous manque des informations, demandez de l'aide à votre école.",
-        "password_rules": PasswordRules.BASIC,
-        # A short delay for the temporary password, so a demo does not wait two minutes.
-        "features": {
-            "identifier_reset": False,
-            "student_mailbox_reset": True,
-            "student_reset_delay_seconds": 30,
-        },
-        "schools": [("École secondaire Champlain", "SEPNE-CHAMPLAIN", "eleves.sepne.ca")],
-    },
-    {
-        "slug": "creteil",
-        "name": "Académie de Créteil",
-        "display_name": "Académie de Créteil",
-        "primary_colour": "#a4262c",
-        "support_text": (
-            "NUMEN perdu ? Demandez-le au gestionnaire de votre établissement ou au rectorat."
-        ),
-        "password_rules": PasswordRules.BASIC,
-        "features": {
-            "identifier_reset": False,
-            "numen_lookup": True,
-            "numen_initial_login": True,
-        },
-        "schools": [("Lycée Louise Michel", "0930001A", "")],
-    },
-]
 
 # (tenant, identifier, first name, last name, e-mail, roles, school code)
 PEOPLE = [
@@ -119,20 +61,9 @@ CRETEIL_STAFF = [
 GUARDIANS = [("creos", "jacqueline.dubois", ["camille.muller", "nolan.muller"])]
 
 
-def demo_totp_key(identifier: str) -> str:
-    """A stable TOTP key per demo account, so the README and the dev inbox can show it."""
-    return hashlib.sha256(f"cartable-demo-totp:{identifier}".encode()).hexdigest()[:40]
-
-
-def demo_totp_base32(identifier: str) -> str:
-    return base64.b32encode(bytes.fromhex(demo_totp_key(identifier))).decode()
-
-
-@transaction.atomic
-def seed_demo() -> dict[str, int]:
-    if not settings.DEMO_MODE:
-        raise RuntimeError("Demo data is only created with CARTABLE_DEMO=1.")
-    tenants = {spec["slug"]: _tenant(spec) for spec in TENANTS}
+def people_seed(*, tenants: dict[str, Tenant]) -> int:
+    """Every demo person of these tenants (by slug) and the platform administrator; returns how
+    many named accounts there are."""
     people = {}
     for slug, identifier, first, last, email, roles, school_code in PEOPLE:
         tenant = tenants[slug]
@@ -154,43 +85,7 @@ def seed_demo() -> dict[str, int]:
     for user in [platform_admin, *people.values()]:
         if user.is_staff:
             _totp_device(user)
-    from payments.demo import seed_payments_demo
-
-    seed_payments_demo()
-    return {"tenants": len(tenants), "people": len(people) + 1}
-
-
-def _tenant(spec: dict) -> Tenant:
-    features = {
-        "identifier_reset": False,
-        "two_step_reset": False,
-        "student_mailbox_reset": False,
-        "numen_lookup": False,
-        "numen_initial_login": False,
-        "payments": False,
-        **spec["features"],
-    }
-    tenant, _created = Tenant.objects.update_or_create(
-        slug=spec["slug"],
-        defaults={
-            "name": spec["name"],
-            "display_name": spec["display_name"],
-            "primary_colour": spec["primary_colour"],
-            "support_text": spec["support_text"],
-            "password_rules": spec["password_rules"],
-            "iban": spec.get("iban", ""),
-            "creditor_name": spec.get("creditor_name", ""),
-            **features,
-        },
-    )
-    TenantHost.objects.update_or_create(
-        host=f"{spec['slug']}.localhost", defaults={"tenant": tenant, "is_primary": True}
-    )
-    for name, code, mail_domain in spec["schools"]:
-        School.objects.update_or_create(
-            tenant=tenant, code=code, defaults={"name": name, "mail_domain": mail_domain}
-        )
-    return tenant
+    return len(people) + 1
 
 
 def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
@@ -208,9 +103,6 @@ def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
 
 
 def _academy_staff(tenant: Tenant, first: str, last: str, numen: str, has_password: bool) -> User:
-    from accounts.identifiers import identifier_generate
-    from accounts.numen import numen_hash
-
     hashed = numen_hash(tenant_id=tenant.id, numen=numen)
     user = User.objects.filter(tenant=tenant, numen_hash=hashed).first()
     if user is None:
@@ -237,8 +129,6 @@ RECOVERY_METHODS = [
 
 
 def _recovery_methods(people: dict) -> None:
-    from recovery.codes import PhoneDevice, SecondaryEmailDevice
-
     for slug, identifier, number, email in RECOVERY_METHODS:
         user = people[(slug, identifier)]
         PhoneDevice.objects.update_or_create(
@@ -260,8 +150,6 @@ def _platform_admin() -> User:
 
 
 def _totp_device(user: User) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.update_or_create(
         user=user,
         name="demo",

@@ -1,4 +1,4 @@
-"""Reads of the outbox for the dev inbox (demo mode only)."""
+"""Reads for the dev inbox: the outbox's messages and the demo staff's current TOTP codes."""
 
 import time
 from dataclasses import dataclass

@@ -1,6 +1,6 @@
 """The dev inbox: every message of the tenant, so a person can follow a flow without a phone.
 
-Demo mode only (settings.DEMO_MODE); a 404 otherwise.
+The demo app is installed only in demo mode; the views still answer 404 if DEMO_MODE is off.
 """
 
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from outbox import selectors
+from demo import selectors
 
 
 def _require_demo() -> None:
@@ -25,7 +25,7 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
     messages = list(selectors.inbox_messages(tenant=tenant)[: selectors.INBOX_LIMIT])
     return render(
         request,
-        "outbox/dev_inbox.html",
+        "demo/dev_inbox.html",
         {
             "inbox": messages,
             "limit": selectors.INBOX_LIMIT,
@@ -39,4 +39,4 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
 def dev_inbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
     _require_demo()
     message = selectors.inbox_message_get(tenant=request.tenant, message_id=message_id)
-    return render(request, "outbox/dev_inbox_message.html", {"message": message})
+    return render(request, "demo/dev_inbox_message.html", {"message": message})

@@ -1,0 +1,95 @@
+"""Demo tenants shaped like the seeds: their hosts, features, password rules and schools."""
+
+from tenants.models import PasswordRules, School, Tenant, TenantHost
+
+TENANTS = [
+    {
+        "slug": "creos",
+        "name": "CREOS — réseau d'écoles communales",
+        "display_name": "CREOS",
+        "primary_colour": "#1f5aa6",
+        "support_text": (
+            "Un problème de connexion ? Contactez votre pouvoir organisateur ou votre "
+            "institution, qui pourra débloquer votre situation."
+        ),
+        "password_rules": PasswordRules.CREOS,
+        "features": {"identifier_reset": True, "payments": True},
+        "iban": "BE68539007547034",
+        "creditor_name": "CREOS ASBL",
+        "schools": [("École communale du Centre", "CREOS-CENTRE", "")],
+    },
+    {
+        "slug": "eceps",
+        "name": "ECEPS — École de promotion sociale",
+        "display_name": "ECEPS",
+        "primary_colour": "#6b2c91",
+        "support_text": "Si vous ne pouvez utiliser aucune méthode, contactez le secrétariat.",
+        "password_rules": PasswordRules.M365,
+        "features": {"identifier_reset": False, "two_step_reset": True},
+        "schools": [("ECEPS Charleroi", "ECEPS-CHARLEROI", "")],
+    },
+    {
+        "slug": "sepne",
+        "name": "SEPNE — conseil scolaire",
+        "display_name": "Portail des élèves SEPNE",
+        "primary_colour": "#00695c",
+        "support_text": "S'il vous manque des informations, demandez de l'aide à votre école.",
+        "password_rules": PasswordRules.BASIC,
+        # A short delay for the temporary password, so a demo does not wait two minutes.
+        "features": {
+            "identifier_reset": False,
+            "student_mailbox_reset": True,
+            "student_reset_delay_seconds": 30,
+        },
+        "schools": [("École secondaire Champlain", "SEPNE-CHAMPLAIN", "eleves.sepne.ca")],
+    },
+    {
+        "slug": "creteil",
+        "name": "Académie de Créteil",
+        "display_name": "Académie de Créteil",
+        "primary_colour": "#a4262c",
+        "support_text": (
+            "NUMEN perdu ? Demandez-le au gestionnaire de votre établissement ou au rectorat."
+        ),
+        "password_rules": PasswordRules.BASIC,
+        "features": {
+            "identifier_reset": False,
+            "numen_lookup": True,
+            "numen_initial_login": True,
+        },
+        "schools": [("Lycée Louise Michel", "0930001A", "")],
+    },
+]
+
+
+def tenant_seed(*, spec: dict) -> Tenant:
+    features = {
+        "identifier_reset": False,
+        "two_step_reset": False,
+        "student_mailbox_reset": False,
+        "numen_lookup": False,
+        "numen_initial_login": False,
+        "payments": False,
+        **spec["features"],
+    }
+    tenant, _created = Tenant.objects.update_or_create(
+        slug=spec["slug"],
+        defaults={
+            "name": spec["name"],
+            "display_name": spec["display_name"],
+            "primary_colour": spec["primary_colour"],
+            "support_text": spec["support_text"],
+            "password_rules": spec["password_rules"],
+            "iban": spec.get("iban", ""),
+            "creditor_name": spec.get("creditor_name", ""),
+            **features,
+        },
+    )
+    TenantHost.objects.update_or_create(
+        host=f"{spec['slug']}.localhost", defaults={"tenant": tenant, "is_primary": True}
+    )
+    for name, code, mail_domain in spec["schools"]:
+        School.objects.update_or_create(
+            tenant=tenant, code=code, defaults={"name": name, "mail_domain": mail_domain}
+        )
+    return tenant
