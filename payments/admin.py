@@ -43,6 +43,7 @@ from payments.models import (
 )
 from payments.money import decimal_from_cents, format_cents
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.scoping import formfield_outside_scope
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
@@ -90,6 +91,7 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
+        formfield_callback = formfield_outside_scope
         fields = [
             "school",
             "title",

@@ -3,10 +3,16 @@
 from celery import shared_task
 
 from payments import services
+from tenants.scoping import in_each_tenant
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def run_due_invitations() -> dict[str, int]:
     """Periodic (CELERY_BEAT_SCHEDULE): automatic payments on the due date, reminders."""
-    run = services.invitations_run_due()
-    return {"paid": run.paid, "failed": run.failed, "reminded": run.reminded}
+    totals = {"paid": 0, "failed": 0, "reminded": 0}
+    for _tenant in in_each_tenant():
+        run = services.invitations_run_due()
+        totals["paid"] += run.paid
+        totals["failed"] += run.failed
+        totals["reminded"] += run.reminded
+    return totals

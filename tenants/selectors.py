@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tenants.models import Tenant, TenantHost
+from tenants.scoping import scopes_disabled
 
 _CACHE_SECONDS = 30
 _MISS = 0  # cached for unknown hosts too, so probing random hosts costs no query
@@ -27,7 +28,9 @@ def tenant_for_host(host: str) -> Tenant | None:
     tenant_id = cache.get(key)
     if tenant_id is None:
         tenant_id = (
-            TenantHost.objects.filter(host=host, tenant__is_active=True)
+            # The one query that runs before any tenant is known.
+            TenantHost.objects.with_scopes_disabled()
+            .filter(host=host, tenant__is_active=True)
             .values_list("tenant_id", flat=True)
             .first()
         ) or _MISS
@@ -48,4 +51,5 @@ def tenant_public_base_url(tenant: Tenant) -> str:
 
 
 def demo_tenants() -> list[Tenant]:
-    return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))
+    with scopes_disabled():  # the platform's list of every network
+        return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))
