@@ -17,12 +17,10 @@ NOT_IN_THE_ADMIN = {
     "recovery.LinkToken": "secret: only its hash is stored",
     "recovery.TemporaryPassword": "secret: only its hash is stored",
     "payments.Enrolment": "shown on the activity's follow-up page",
-    "payments.LedgerTransaction": "shown on the wallet, append-only",
     "payments.LedgerLine": "shown on the wallet, append-only",
     "payments.WalletRequest": "idempotency keys, internal",
     "payments.BankLine": "shown on the bank import's preview",
     "helpdesk.HelpdeskAction": "shown on the person's card",
-    "recovery.RecoveryEvent": "shown in the recovery requests",
     "tenants.TenantHost": "edited by the platform on the tenant",
 }
 
