@@ -19,11 +19,13 @@ from accounts.numen import numen_hash, numen_validate
 from accounts.selectors import people_visible_to, schools_visible_to
 from portal.admin_site import TenantScopedAdmin, admin_site
 from portal.http import client_ip
+from tenants.scoping import formfield_outside_scope
 
 
 class PersonForm(forms.ModelForm):
     class Meta:
         model = User
+        formfield_callback = formfield_outside_scope
         fields = [
             "identifier",
             "first_name",

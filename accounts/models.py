@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tenants.models import School, Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class UserManager(BaseUserManager["User"]):
@@ -127,7 +128,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 
-    objects = UserManager()
+    objects = tenant_scoped_manager(UserManager)
 
     USERNAME_FIELD = "identifier"
     EMAIL_FIELD = "email"
@@ -207,6 +208,8 @@ class GuardianLink(models.Model):
     child = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardian_links")
     is_paying = models.BooleanField(_("payeur"), default=True)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("lien parent-enfant")
         verbose_name_plural = _("liens parent-enfant")
@@ -255,6 +258,8 @@ class ActivationCode(models.Model):
     used_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("remplacé le"), null=True, blank=True)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("code d'activation")
         verbose_name_plural = _("codes d'activation")
@@ -295,6 +300,8 @@ class LetterBatch(models.Model):
     error = models.CharField(_("erreur"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("lot de lettres d'activation")

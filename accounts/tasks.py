@@ -1,9 +1,14 @@
-"""Celery tasks of accounts: thin wrappers that take ids, load, and call one service."""
+"""Celery tasks of accounts: thin wrappers that take ids, open the tenant's scope, load, and call
+one service."""
 
 from celery import shared_task
 
+from accounts.models import LetterBatch
+from tenants.scoping import in_each_tenant, in_scope_of, tenant_scope
+
 
 @shared_task(acks_late=True, ignore_result=True)
+@in_scope_of(LetterBatch)
 def render_letter_batch(batch_id: int) -> str:
     """A large print run of activation letters (accounts.activation.activation_batch_run)."""
     from accounts.activation import activation_batch_run
@@ -18,9 +23,10 @@ def process_student_activation(
     """A student's self-activation request: the link to her school mailbox, if it is hers."""
     from accounts.activation import student_activation_process
 
-    return student_activation_process(
-        tenant_id=tenant_id, student_number=student_number, username=username, ip=ip
-    )
+    with tenant_scope(tenant_id):
+        return student_activation_process(
+            tenant_id=tenant_id, student_number=student_number, username=username, ip=ip
+        )
 
 
 @shared_task(ignore_result=True)
@@ -28,4 +34,4 @@ def purge_letter_batches() -> int:
     """Daily: the PDFs of letter batches whose codes have expired are deleted."""
     from accounts.activation import letter_batches_purge
 
-    return letter_batches_purge()
+    return sum(letter_batches_purge() for _tenant in in_each_tenant())

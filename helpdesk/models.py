@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.append_only import AppendOnlyQuerySet
 from tenants.models import Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class ActionKind(models.TextChoices):
@@ -42,7 +43,7 @@ class HelpdeskAction(models.Model):
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = tenant_scoped_manager(models.Manager.from_queryset(AppendOnlyQuerySet))
 
     class Meta:
         verbose_name = _("intervention du guichet")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class Channel(models.TextChoices):
@@ -61,6 +62,8 @@ class Message(models.Model):
     enqueued_at = models.DateTimeField(_("mis en file le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("message")

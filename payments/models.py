@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.append_only import AppendOnlyQuerySet
 from tenants.models import School, Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class PrivateStorage(LazyObject):
@@ -42,7 +43,7 @@ def _document_path(instance: "Activity", filename: str) -> str:
 
 
 class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = tenant_scoped_manager(models.Manager.from_queryset(AppendOnlyQuerySet))
 
     class Meta:
         abstract = True
@@ -85,6 +86,8 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("activité")
@@ -168,6 +171,8 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
     autopay_attempted_on = models.DateField(null=True, blank=True, editable=False)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("invitation à payer")
         verbose_name_plural = _("invitations à payer")
@@ -223,6 +228,8 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
@@ -257,6 +264,8 @@ class Wallet(models.Model):
     )
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("portefeuille")
@@ -377,6 +386,8 @@ class WalletRequest(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["wallet", "key"], name="wallet_request_key_unique")
@@ -407,6 +418,8 @@ class BankImport(models.Model):
     )
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     applied_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("relevé bancaire")
@@ -449,6 +462,8 @@ class BankLine(models.Model):
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("ligne de relevé")

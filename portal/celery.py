@@ -2,12 +2,26 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_init
+from django_scopes.state import state as scope_state
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+
+class ScopeFreeTask(Task):
+    """A task starts with no tenant scope, even when it runs eagerly inside a request or a
+    test: it must open its tenant's scope itself (tenants.scoping), as it must in a worker."""
+
+    def __call__(self, *args, **kwargs):
+        token = scope_state.set({})
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            scope_state.reset(token)
+
+
+app = Celery("portal", task_cls=ScopeFreeTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

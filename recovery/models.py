@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class Flow(models.TextChoices):
@@ -77,6 +78,8 @@ class RecoveryRequest(models.Model):
         verbose_name=_("message"),
     )
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("demande de récupération")
         verbose_name_plural = _("demandes de récupération")
@@ -115,6 +118,8 @@ class RecoveryEvent(models.Model):
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("événement de récupération")
         verbose_name_plural = _("journal de récupération")
@@ -143,6 +148,8 @@ class LinkToken(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("lien de réinitialisation")
         verbose_name_plural = _("liens de réinitialisation")
@@ -167,6 +174,8 @@ class TemporaryPassword(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("mot de passe provisoire")
@@ -212,6 +221,8 @@ class ContactRequest(models.Model):
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
     handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("demande d'aide")

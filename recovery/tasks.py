@@ -1,9 +1,11 @@
 from celery import shared_task
 
 from recovery.models import Flow, RecoveryRequest
+from tenants.scoping import in_scope_of, scopes_disabled
 
 
 @shared_task(acks_late=True)
+@in_scope_of(RecoveryRequest)
 def process_recovery_request(request_id: int) -> str | None:
     from recovery import services
 
@@ -21,4 +23,6 @@ def process_recovery_request(request_id: int) -> str | None:
 def sweep_recovery_requests() -> int:
     from recovery import services
 
-    return services.recovery_sweep()
+    # Ids of every tenant's stale requests; each is processed in its own tenant's scope.
+    with scopes_disabled():
+        return services.recovery_sweep()

@@ -1,12 +1,14 @@
 """The request's host picks the tenant; nothing else (form, header, query) can."""
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils import translation
 
+from tenants.scoping import no_scope, scopes_disabled, tenant_scope
 from tenants.selectors import is_platform_host, tenant_for_host
 
 # Paths served on any allowed host, tenant or not (load balancer probes, static files).
@@ -31,7 +33,18 @@ class TenantMiddleware:
                 b"<!doctype html><html lang=fr><title>404</title><h1>404</h1></html>",
                 content_type="text/html; charset=utf-8",
             )
-        return self.get_response(request)
+        with _request_scope(request):
+            return self.get_response(request)
+
+
+def _request_scope(request: HttpRequest) -> AbstractContextManager:
+    """The request's tenant scopes every query of tenant-owned rows (tenants.scoping); the
+    platform host works across tenants; a host-less path (health check) sees no tenant data."""
+    if request.tenant is not None:
+        return tenant_scope(request.tenant)
+    if request.is_platform_host:
+        return scopes_disabled()
+    return no_scope()
 
 
 class TenantLocaleMiddleware:

@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenants.scoping import tenant_scoped_manager
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur au format #RRGGBB."))
 
 
@@ -122,6 +124,8 @@ class TenantHost(models.Model):
     host = models.CharField(_("nom d'hôte"), max_length=253, unique=True)
     is_primary = models.BooleanField(_("principal"), default=False)
 
+    objects = tenant_scoped_manager()
+
     class Meta:
         verbose_name = _("nom d'hôte")
         verbose_name_plural = _("noms d'hôte")
@@ -153,6 +157,8 @@ class School(models.Model):
             "Domaine des adresses des élèves (boîte scolaire), par exemple eleves.sepne.ca"
         ),
     )
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         verbose_name = _("école")

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from tenants.models import School, Tenant, TenantHost
+from tenants.scoping import scopes_disabled
 
 
 class Viewer(Protocol):
@@ -42,7 +43,9 @@ def tenant_for_host(host: str) -> Tenant | None:
     tenant_id = cache.get(key)
     if tenant_id is None:
         tenant_id = (
-            TenantHost.objects.filter(host=host, tenant__is_active=True)
+            # The one query that runs before any tenant is known.
+            TenantHost.objects.with_scopes_disabled()
+            .filter(host=host, tenant__is_active=True)
             .values_list("tenant_id", flat=True)
             .first()
         ) or _MISS
@@ -63,7 +66,8 @@ def tenant_public_base_url(tenant: Tenant) -> str:
 
 
 def demo_tenants() -> list[Tenant]:
-    return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))
+    with scopes_disabled():  # the platform's list of every network
+        return list(Tenant.objects.filter(is_active=True).prefetch_related("hosts"))
 
 
 def schools_visible_to(*, viewer: Viewer, tenant: Tenant | None) -> QuerySet[School]:

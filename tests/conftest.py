@@ -126,3 +126,13 @@ def secretary_client(secretary) -> Client:
 @pytest.fixture
 def outsider_admin_client(outsider) -> Client:
     return verified_admin_client(outsider, HOST_B)
+
+
+@pytest.fixture(autouse=True)
+def _no_tenant_scope_in_test_bodies():
+    """Test bodies build and inspect rows of several tenants; what they drive (requests, tasks)
+    opens its own scope (tenants.scoping), exactly as in production."""
+    from tenants.scoping import scopes_disabled
+
+    with scopes_disabled():
+        yield

@@ -12,6 +12,7 @@ from payments import bank
 from payments.forms import DateInput, EurosField
 from payments.models import Activity
 from payments.money import decimal_from_cents
+from tenants.scoping import formfield_outside_scope
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
@@ -21,6 +22,7 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
+        formfield_callback = formfield_outside_scope
         fields = [
             "school",
             "title",

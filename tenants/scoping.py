@@ -1,0 +1,108 @@
+"""The one tenancy guard (DESIGN.md §1): every model a tenant owns is read through a manager that
+filters by the active tenant and refuses to run when none is active (django-scopes).
+
+The middleware opens the scope per request; tasks and commands open it explicitly with
+`tenant_scope(...)`; the few cross-tenant jobs (host lookup, sweeps, the platform's admin) say so
+with `scopes_disabled()`.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.db import models
+from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
+from django_scopes.state import state
+
+T = TypeVar("T")
+
+__all__ = [
+    "in_each_tenant",
+    "in_scope_of",
+    "no_scope",
+    "scopes_disabled",
+    "tenant_scope",
+    "tenant_scoped_manager",
+    "is_tenant_scoped",
+]
+
+
+def tenant_scoped_manager(manager_class: type[models.Manager] = models.Manager) -> Any:
+    """`objects` of a model with a `tenant` key."""
+    return ScopedManager(_manager_class=manager_class, tenant="tenant")
+
+
+@contextmanager
+def tenant_scope(tenant: Any) -> Iterator[None]:
+    """Queries of tenant-owned rows see only `tenant` (a Tenant or its id) inside the block."""
+    if tenant is None:
+        # django-scopes reads a None dimension as "no filter": never what a caller means here.
+        raise ValueError("tenant_scope needs a tenant")
+    with scope(tenant=tenant):
+        yield
+
+
+@contextmanager
+def no_scope() -> Iterator[None]:
+    """No tenant at all: any query of tenant-owned rows fails (a task's starting point)."""
+    token = state.set({})
+    try:
+        yield
+    finally:
+        state.reset(token)
+
+
+def is_tenant_scoped(manager: models.Manager) -> bool:
+    """True when `manager` refuses to query outside a tenant scope."""
+    with no_scope():
+        try:
+            manager.all().count()
+        except Exception as error:  # noqa: BLE001 - ScopeError is what we look for
+            return type(error).__name__ == "ScopeError"
+    return False
+
+
+def active_scope() -> dict:
+    return get_scope()
+
+
+def formfield_outside_scope(db_field: models.Field, **kwargs: Any) -> Any:
+    """`Meta.formfield_callback` of a ModelForm declared at import time, when no tenant is active:
+    its relation fields start empty. The admin (or the form's `__init__`) gives them their
+    tenant's rows per request."""
+    if db_field.is_relation and "queryset" not in kwargs:
+        kwargs["queryset"] = db_field.related_model._base_manager.none()
+    return db_field.formfield(**kwargs)
+
+
+def in_each_tenant() -> Iterator[Any]:
+    """Periodic jobs: each tenant in turn, inside its own scope."""
+    from tenants.models import Tenant
+
+    for tenant in Tenant.objects.order_by("pk"):
+        with tenant_scope(tenant):
+            yield tenant
+
+
+def in_scope_of(model: type[models.Model]) -> Callable[[Callable[..., T]], Callable[..., T | None]]:
+    """A task whose first argument is the id of a `model` row runs in that row's tenant scope
+    (a platform row, without tenant, in the platform's unscoped view); a vanished row is a no-op."""
+
+    def decorator(task: Callable[..., T]) -> Callable[..., T | None]:
+        @wraps(task)
+        def wrapped(pk: int, *args: Any, **kwargs: Any) -> T | None:
+            found = list(
+                model._default_manager.with_scopes_disabled()  # type: ignore[attr-defined]
+                .filter(pk=pk)
+                .values_list("tenant_id", flat=True)
+            )
+            if not found:
+                return None
+            context = scopes_disabled() if found[0] is None else tenant_scope(found[0])
+            with context:
+                return task(pk, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
