@@ -19,8 +19,8 @@ from accounts import activation
 from accounts.activation_forms import ActivationCodeForm
 from accounts.forms import NewPasswordForm
 from accounts.models import User
+from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
-from recovery.password_rules import checklist_context
 from recovery.student_forms import StudentIdentityForm
 from recovery.tokens import link_token_check
 

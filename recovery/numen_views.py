@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery import numen_services, services
 from recovery.models import Flow
@@ -15,7 +16,6 @@ from recovery.numen_forms import (
     NumenLookupForm,
     NumenNewPasswordForm,
 )
-from recovery.password_rules import checklist_context
 
 STEP1_SESSION_KEY = "numen_reset_captcha_at"
 STEP1_LIFETIME = 600  # seconds

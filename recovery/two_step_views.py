@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery import throttle, two_step
 from recovery.models import Flow, RecoveryRequest
-from recovery.password_rules import checklist_context
 from recovery.two_step_forms import AddressForm, CodeForm, MethodForm, TwoStepPasswordForm
 
 SESSION_KEY = "two_step_request"

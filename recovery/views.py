@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery import services
 from recovery.forms import CreosResetForm, IdentifierResetStartForm
 from recovery.models import Flow
-from recovery.password_rules import checklist_context
 from recovery.tokens import link_token_check, link_token_consume
 
 SESSION_LINK_KEY = "recovery_link_secret"
