@@ -2,7 +2,7 @@
 
 
 class ActivationUnavailable(Exception):
-    """Activation codes and letters (accounts.activation) are not installed in this build."""
+    """Activation codes and letters (recovery.activation) are not installed in this build."""
 
 
 class NotActivatable(Exception):

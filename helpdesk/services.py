@@ -12,8 +12,8 @@ from helpdesk.selectors import person_code_devices, person_throttle_keys
 from outbox.models import Message
 from outbox.services import message_resend
 from recovery import throttle
+from recovery.identifier.services import admin_reset_send
 from recovery.models import Outcome
-from recovery.services import admin_reset_send
 
 
 def _audit(*, person: User, by: User, action: str, detail: str, ip: str | None) -> HelpdeskAction:
@@ -51,10 +51,10 @@ def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str
 
 @transaction.atomic
 def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -> bool:
-    """The activation code by mail (accounts.activation decides whether it can go)."""
+    """The activation code by mail (recovery.activation decides whether it can go)."""
     _check_scope(person=person, by=by)
     try:
-        from accounts.activation import activation_send_by_mail
+        from recovery.activation.services import activation_send_by_mail
     except ImportError as exc:
         raise ActivationUnavailable from exc
     sent = bool(activation_send_by_mail(user=person, by=by))
@@ -68,10 +68,11 @@ def helpdesk_print_letter(*, person: User, by: User, ip: str | None = None) -> b
     """A printable letter with a one-time activation code; the code is only in the PDF."""
     _check_scope(person=person, by=by)
     try:
-        from accounts.activation import activation_letters_pdf
+        from recovery.activation.letters import activation_letters_pdf
+        from recovery.activation.services import user_is_activatable
     except ImportError as exc:
         raise ActivationUnavailable from exc
-    if not (person.is_active and not person.has_usable_password()):
+    if not user_is_activatable(person):
         raise NotActivatable
     pdf = activation_letters_pdf(users=[person], by=by)
     detail = _("lettre d'activation imprimée")
@@ -117,11 +118,11 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
 
 
 def activation_available() -> bool:
-    """Whether accounts.activation provides what the activation and letter actions call."""
+    """Whether recovery.activation provides what the activation and letter actions call."""
     try:
-        from accounts import activation
+        from recovery.activation import letters, services
     except ImportError:
         return False
-    return all(
-        hasattr(activation, name) for name in ("activation_send_by_mail", "activation_letters_pdf")
+    return hasattr(services, "activation_send_by_mail") and hasattr(
+        letters, "activation_letters_pdf"
     )

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 needs_activation = pytest.mark.skipif(
     not services.activation_available(),
-    reason="accounts.activation (activation codes and letters) is not there yet: "
+    reason="recovery.activation (activation codes and letters) is not there yet: "
     "its actions are hidden on the card and not tested",
 )
 
