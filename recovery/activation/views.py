@@ -21,6 +21,7 @@ from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery.activation import services, student
 from recovery.activation.forms import ActivationCodeForm
+from recovery.http import link_secret_keep, no_referrer
 from recovery.student.forms import StudentIdentityForm
 from recovery.tokens import link_token_check
 from tenants.features import feature_required
@@ -36,11 +37,6 @@ def _tenant(request: HttpRequest):
     if tenant is None:
         raise Http404
     return tenant
-
-
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @no_store
@@ -85,8 +81,8 @@ def _fresh(initial: dict) -> ActivationCodeForm:
 def link_open(request: HttpRequest, secret: str) -> HttpResponse:
     """The link from the school mailbox: the secret moves into the session, off the URL."""
     _tenant(request)
-    request.session[SESSION_KEY] = {"kind": "link", "secret": secret[:100]}
-    return _no_referrer(redirect("activation:password"))
+    proof = {"kind": "link", "secret": secret[:100]}
+    return link_secret_keep(request, key=SESSION_KEY, value=proof, to="activation:password")
 
 
 def _proof(request: HttpRequest):
@@ -107,7 +103,7 @@ def _proof(request: HttpRequest):
 
 def _expired(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
-    return _no_referrer(render(request, "recovery/activation/expired.html", status=410))
+    return no_referrer(render(request, "recovery/activation/expired.html", status=410))
 
 
 @no_store
@@ -138,7 +134,7 @@ def password(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if form.is_bound else 200
     response = render(request, "recovery/activation/password.html", context, status=status)
-    return _no_referrer(response)
+    return no_referrer(response)
 
 
 def _redeem(request: HttpRequest, proof, password: str, form: NewPasswordForm) -> User | None:

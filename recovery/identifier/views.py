@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
+from recovery.http import link_secret_keep
 from recovery.identifier.forms import CreosResetForm, IdentifierResetStartForm
 from recovery.models import Flow
 from recovery.services import password_reset_complete, recovery_request_start
@@ -46,10 +47,9 @@ def identifier_sent(request: HttpRequest) -> HttpResponse:
 @no_store
 def link_open(request: HttpRequest, secret: str) -> HttpResponse:
     """The link from the mail: the secret moves into the session and leaves the address bar."""
-    request.session[SESSION_LINK_KEY] = secret
-    response = redirect("recovery:identifier_reset")
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return link_secret_keep(
+        request, key=SESSION_LINK_KEY, value=secret, to="recovery:identifier_reset"
+    )
 
 
 @feature_required(FEATURE)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.http import client_ip, no_store
+from recovery.http import link_secret_keep, no_referrer
 from recovery.models import LinkToken
 from recovery.student import services
 from recovery.student.forms import StudentIdentityForm, StudentMailboxForm
@@ -40,10 +41,7 @@ def sent(request: HttpRequest) -> HttpResponse:
 @no_store
 def link_open(request: HttpRequest, secret: str) -> HttpResponse:
     """The link from the school mailbox: the secret moves into the session, off the URL."""
-    request.session[SESSION_LINK_KEY] = secret
-    response = redirect("student:reset")
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return link_secret_keep(request, key=SESSION_LINK_KEY, value=secret, to="student:reset")
 
 
 def _live_token(request: HttpRequest) -> LinkToken | None:
@@ -59,9 +57,7 @@ def _live_token(request: HttpRequest) -> LinkToken | None:
 
 def _link_invalid(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_LINK_KEY, None)
-    response = render(request, "recovery/student/link_invalid.html", status=410)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return no_referrer(render(request, "recovery/student/link_invalid.html", status=410))
 
 
 @feature_required(FEATURE)
