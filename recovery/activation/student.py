@@ -15,6 +15,7 @@ from recovery import throttle
 from recovery.activation.services import activation_password_set, user_is_activatable
 from recovery.models import LinkToken
 from recovery.tokens import link_token_consume, link_token_issue
+from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
@@ -46,7 +47,7 @@ def student_activation_process(
     """Worker: a one-time link to the school mailbox of the student these answers name, if her
     account is not active yet. Returns what happened (for logs; never shown)."""
     tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
-    if tenant is None or not tenant.student_self_activation:
+    if not tenant_has_feature(tenant, "student_self_activation"):
         return "disabled"
     if not throttle.throttle_hit(tenant=tenant, limit=throttle.REQUESTS_PER_IP, subject=ip or "-"):
         return "throttled"

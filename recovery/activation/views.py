@@ -24,7 +24,7 @@ from recovery.activation.forms import ActivationCodeForm
 from recovery.http import link_secret_keep, no_referrer
 from recovery.student.forms import StudentIdentityForm
 from recovery.tokens import link_token_check
-from tenants.features import feature_required
+from tenants.features import feature_required, tenant_has_feature
 
 SESSION_KEY = "activation_proof"
 PROOF_LIFETIME = timedelta(minutes=30)
@@ -123,7 +123,7 @@ def password(request: HttpRequest) -> HttpResponse:
         if activated is not None:
             request.session.pop(SESSION_KEY, None)
             login(request, activated, backend=BACKEND)
-            if tenant.two_step_reset:
+            if tenant_has_feature(tenant, "two_step_reset"):
                 return redirect("activation:welcome")
             messages.success(request, _("Votre compte est activé. Bienvenue !"))
             return redirect("home")

@@ -43,6 +43,7 @@ from recovery.services import (
     user_notice_send,
 )
 from recovery.tokens import link_token_consume, link_token_issue, link_tokens_revoke
+from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
@@ -85,7 +86,7 @@ def student_link_request_process(*, request_id: int) -> str:
     request, settled = recovery_request_open(request_id=request_id)
     if settled is not None:
         return settled
-    if not request.tenant.student_mailbox_reset:
+    if not tenant_has_feature(request.tenant, "student_mailbox_reset"):
         return recovery_request_finish(request, Outcome.NO_ACCOUNT, "parcours désactivé")
 
     students = _students_with_mailbox(tenant=request.tenant, address=request.login)
