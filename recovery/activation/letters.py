@@ -179,7 +179,7 @@ def _enqueue_batch(batch_id: int) -> None:
     try:
         render_letter_batch.delay(batch_id)
     except Exception as exc:  # the broker is down: the page says so instead of waiting forever
-        logger.warning("accounts: letter batch %s not queued (%s)", batch_id, type(exc).__name__)
+        logger.warning("activation: letter batch %s not queued (%s)", batch_id, type(exc).__name__)
         LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
             status=LetterBatch.Status.FAILED, error="file d'attente indisponible"
         )
@@ -212,7 +212,7 @@ def activation_batch_run(*, batch_id: int) -> LetterBatch:
         # An unguessable name: letters hold live codes.
         batch.file.save(f"{secrets.token_urlsafe(24)}.pdf", ContentFile(pdf), save=False)
     except Exception as exc:
-        logger.exception("accounts: letter batch %s failed", batch_id)
+        logger.exception("activation: letter batch %s failed", batch_id)
         LetterBatch.objects.filter(pk=batch.pk).update(
             status=LetterBatch.Status.FAILED,
             error=type(exc).__name__[:255],

@@ -229,7 +229,7 @@ def activation_password_set(*, user: User, password: str, ip: str | None) -> Non
     user_notice_send(
         user=user, template="recovery/activation/email/activated", ip=ip, with_school_mailbox=True
     )
-    logger.info("accounts: user %s activated (tenant %s)", user.pk, user.tenant_id)
+    logger.info("activation: user %s activated (tenant %s)", user.pk, user.tenant_id)
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ def student_activation_request(
         try:
             process_student_activation.delay(tenant.pk, student_number, username, ip)
         except Exception as exc:
-            logger.warning("accounts: student activation not queued (%s)", type(exc).__name__)
+            logger.warning("activation: student activation not queued (%s)", type(exc).__name__)
 
     transaction.on_commit(enqueue)
 
