@@ -12,13 +12,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
-from accounts.activation_admin import print_activation_letters, send_activation_mail
 from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash, numen_validate
 from accounts.selectors import people_visible_to, schools_visible_to
 from portal.admin_site import TenantScopedAdmin, admin_site
-from portal.http import client_ip
 from tenants.scoping import formfield_outside_scope
 
 
@@ -164,7 +162,8 @@ class PersonAdmin(TenantScopedAdmin):
         "classroom",
     ]
     search_fields = ["identifier", "last_name", "first_name", "email", "classroom"]
-    actions = ["mark_migrated", "send_reset_link", print_activation_letters, send_activation_mail]
+    # recovery.admin adds the reset and activation actions to this list.
+    actions = ["mark_migrated"]
 
     def get_queryset(self, request: HttpRequest):
         visible = people_visible_to(viewer=request.user, tenant=request.tenant)
@@ -329,36 +328,6 @@ class PersonAdmin(TenantScopedAdmin):
     @admin.display(description=_("rôles"))
     def roles(self, obj: User) -> str:
         return ", ".join(obj.role_labels)
-
-    @admin.action(description=_("Envoyer un lien de réinitialisation par e-mail"))
-    def send_reset_link(self, request: HttpRequest, queryset) -> None:
-        from recovery.models import Outcome
-        from recovery.services import admin_reset_send
-
-        outcomes = [
-            admin_reset_send(user=person, by=request.user, ip=client_ip(request))
-            for person in queryset
-        ]
-        sent = outcomes.count(Outcome.MAIL_SENT)
-        self.message_user(
-            request,
-            ngettext("%(n)d lien envoyé.", "%(n)d liens envoyés.", sent) % {"n": sent},
-            messages.SUCCESS,
-        )
-        refused = len(outcomes) - sent
-        if refused:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d personne sans envoi (non migrée, désactivée ou sans e-mail) : "
-                    "voir le journal de récupération.",
-                    "%(n)d personnes sans envoi (non migrées, désactivées ou sans e-mail) : "
-                    "voir le journal de récupération.",
-                    refused,
-                )
-                % {"n": refused},
-                messages.WARNING,
-            )
 
     @admin.action(description=_("Marquer comme migrés"))
     def mark_migrated(self, request: HttpRequest, queryset) -> None:

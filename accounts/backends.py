@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.numen import numen_matches
 from accounts.selectors import user_for_login
-from portal.http import client_ip
 
 
 class TenantAuthenticationBackend(AuthenticationBackend):
@@ -38,15 +37,18 @@ class TenantAuthenticationBackend(AuthenticationBackend):
             # Every failed login pays a second hash, whether a temporary password is pending or
             # not, and whether the account exists or not: the time does not tell a reset is on.
             if user is not None and self.user_can_authenticate(user):
-                # SEPNE: a temporary password mailed to the school mailbox logs in once, then
-                # replaces the old password and forces a new one (recovery.student_services).
-                from recovery.student_services import temporary_password_redeem
-
-                if temporary_password_redeem(user=user, password=password, ip=client_ip(request)):
+                if self.second_password_redeem(user=user, password=password, request=request):
                     return user
             else:
                 self._mitigate_timing_attack(password)
         return authenticated
+
+    def second_password_redeem(self, *, user: User, password: str, request: HttpRequest) -> bool:
+        """Another password this account may log in with once (recovery's backend adds SEPNE's
+        temporary password). It costs exactly one hash, as this default does, so that every
+        failed login costs the same two."""
+        self._mitigate_timing_attack(password)
+        return False
 
 
 def _numen_first_login(user: User, password: str) -> bool:

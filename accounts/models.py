@@ -225,7 +225,8 @@ class GuardianLink(models.Model):
 
 
 class ActivationCode(models.Model):
-    """A one-time code that lets a person without a password choose one (ISSUE 6).
+    """A one-time code that lets a person without a password choose one (ISSUE 6). Issued and
+    checked by recovery.activation; the table stays in accounts, where it was created.
 
     Only an HMAC of the code is stored (the code is a 59-bit random secret, so a keyed hash is
     enough); it dies once used, once expired, or once a newer code replaces it.

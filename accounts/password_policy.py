@@ -1,5 +1,6 @@
 """The tenant's password rules, shared by the server-side validator and the live checklist."""
 
+import json
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,3 +86,20 @@ def _any_special(password: str) -> bool:
 
 def failed_rules(password: str, *, tenant: Tenant | None, user: object | None) -> list[Rule]:
     return [rule for rule in policy_rules(tenant) if not rule.check(password, user)]
+
+
+def checklist_context(*, tenant: Tenant, user: object | None, password: str = "") -> dict:
+    """The rules checklist shown beside a new-password field (server-rendered; JS only
+    updates it)."""
+    rules = policy_rules(tenant)
+    items = [
+        {"code": r.code, "label": r.label, "ok": bool(password) and r.check(password, user)}
+        for r in rules
+    ]
+    config = {
+        "min": tenant.password_min_length,
+        "max": 256,
+        "rules": [r.code for r in rules],
+        "names": name_parts(user),
+    }
+    return {"password_rules": items, "password_rules_config": json.dumps(config)}

@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import NewPasswordForm
-from recovery.password_rules import checklist_context
+from accounts.password_policy import checklist_context
 
 
 @login_required

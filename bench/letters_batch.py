@@ -101,8 +101,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="cartable-letters-"))
     try:
         _setup(folder)
-        from accounts.activation import activation_batch_run, activation_letters_pdf
         from accounts.models import LetterBatch
+        from recovery.activation.letters import activation_batch_run, activation_letters_pdf
 
         tenant, people = _people(max(args.small, args.large))
         secretary = None

@@ -1,21 +1,21 @@
 """The help desk's actions. Each calls the owning app's service and writes one `HelpdeskAction`
 row in the same transaction; the row says what happened, never a password, code or link."""
 
-from types import ModuleType
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import users_mark_migrated
-from helpdesk.exceptions import ActivationUnavailable, NotActivatable
+from helpdesk.exceptions import NotActivatable
 from helpdesk.models import ActionKind, HelpdeskAction
 from helpdesk.selectors.card import person_code_devices, person_throttle_keys
 from outbox.models import Message
 from outbox.services import message_resend
 from recovery import throttle
+from recovery.activation.letters import activation_letters_pdf
+from recovery.activation.services import activation_send_by_mail, user_is_activatable
+from recovery.identifier.services import admin_reset_send
 from recovery.models import Outcome
-from recovery.services import admin_reset_send
 
 
 def _audit(*, person: User, by: User, action: str, detail: str, ip: str | None) -> HelpdeskAction:
@@ -53,9 +53,9 @@ def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str
 
 @transaction.atomic
 def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -> bool:
-    """The activation code by mail (accounts.activation decides whether it can go)."""
+    """The activation code by mail (recovery.activation decides whether it can go)."""
     _check_scope(person=person, by=by)
-    sent = bool(_activation().activation_send_by_mail(user=person, by=by))
+    sent = bool(activation_send_by_mail(user=person, by=by))
     detail = _("activation envoyée par e-mail") if sent else _("activation non envoyée")
     _audit(person=person, by=by, action=ActionKind.SEND_ACTIVATION, detail=detail, ip=ip)
     return sent
@@ -65,10 +65,9 @@ def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -
 def helpdesk_print_letter(*, person: User, by: User, ip: str | None = None) -> bytes:
     """A printable letter with a one-time activation code; the code is only in the PDF."""
     _check_scope(person=person, by=by)
-    activation = _activation()
-    if not (person.is_active and not person.has_usable_password()):
+    if not user_is_activatable(person):
         raise NotActivatable
-    pdf = activation.activation_letters_pdf(users=[person], by=by)
+    pdf = activation_letters_pdf(users=[person], by=by)
     detail = _("lettre d'activation imprimée")
     _audit(person=person, by=by, action=ActionKind.PRINT_LETTER, detail=detail, ip=ip)
     return pdf
@@ -109,27 +108,3 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
     detail = ", ".join(lifted) if lifted else _("aucune limite atteinte")
     _audit(person=person, by=by, action=ActionKind.LIFT_THROTTLES, detail=detail, ip=ip)
     return lifted
-
-
-_ACTIVATION_FUNCTIONS = ("activation_send_by_mail", "activation_letters_pdf")
-
-
-def _activation() -> ModuleType:
-    """The activation services the activation and letter actions call, or ActivationUnavailable
-    where they are not installed."""
-    try:
-        from accounts import activation
-    except ImportError as exc:
-        raise ActivationUnavailable from exc
-    if not all(hasattr(activation, name) for name in _ACTIVATION_FUNCTIONS):
-        raise ActivationUnavailable
-    return activation
-
-
-def activation_available() -> bool:
-    """Whether the activation services provide what the activation and letter actions call."""
-    try:
-        _activation()
-    except ActivationUnavailable:
-        return False
-    return True

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk import services
 from helpdesk.charts import bar_chart
-from helpdesk.exceptions import ActivationUnavailable, NotActivatable
+from helpdesk.exceptions import NotActivatable
 from helpdesk.forms import SearchForm
 from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
 from helpdesk.selectors.card import person_card, person_message_get
@@ -79,7 +79,6 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             title=str(card.person),
             card=card,
             person=card.person,
-            activation_available=services.activation_available(),
         ),
     )
 
@@ -116,13 +115,7 @@ def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    try:
-        sent = services.helpdesk_send_activation(
-            person=person, by=request.user, ip=client_ip(request)
-        )
-    except ActivationUnavailable:
-        messages.error(request, _("L'envoi de l'activation n'est pas disponible."))
-        return _back_to_card(pk)
+    sent = services.helpdesk_send_activation(person=person, by=request.user, ip=client_ip(request))
     if sent:
         messages.success(
             request,
@@ -142,9 +135,6 @@ def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=client_ip(request))
-    except ActivationUnavailable:
-        messages.error(request, _("L'impression des lettres d'activation n'est pas disponible."))
-        return _back_to_card(pk)
     except NotActivatable:
         messages.warning(
             request,

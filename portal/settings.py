@@ -166,7 +166,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
     "recovery-sweep": {"task": "recovery.tasks.sweep_recovery_requests", "schedule": 60.0},
     "payments-due": {"task": "payments.tasks.run_due_invitations", "schedule": 3600.0},
-    "letter-batches-purge": {"task": "accounts.tasks.purge_letter_batches", "schedule": 86400.0},
+    "letter-batches-purge": {"task": "recovery.tasks.purge_letter_batches", "schedule": 86400.0},
 }
 
 # --- Mail and SMS ------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ OUTBOX_KEEP_BODIES = env_bool("OUTBOX_KEEP_BODIES", DEMO_MODE)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.TenantAuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["recovery.backends.RecoveryAuthenticationBackend"]
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -1,17 +1,24 @@
-"""The recovery log secretaries read: who asked, by which flow, with what outcome (no secrets)."""
+"""The recovery log secretaries read: who asked, by which flow, with what outcome (no secrets);
+and the recovery actions on the people list (a reset link, activation letters and mails)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts.admin import PersonAdmin
+from accounts.models import User
 from accounts.selectors import people_visible_to
 from outbox.models import Status
 from portal.admin_site import TenantScopedAdmin, admin_site
-from recovery.models import ContactRequest, RecoveryEvent, RecoveryRequest
+from portal.http import client_ip
+from recovery.activation.admin import print_activation_letters, send_activation_mail
+from recovery.identifier.services import admin_reset_send
+from recovery.models import ContactRequest, Outcome, RecoveryEvent, RecoveryRequest
 
 
 class ReadOnlyLogAdmin(TenantScopedAdmin):
@@ -117,3 +124,44 @@ class ContactRequestAdmin(ReadOnlyLogAdmin):
     def mark_handled(self, request: HttpRequest, queryset) -> None:
         count = queryset.filter(handled_at__isnull=True).update(handled_at=timezone.now())
         self.message_user(request, _("%(n)d demande(s) traitée(s).") % {"n": count})
+
+
+# accounts' person admin knows nothing of recovery: recovery registers it again with its actions.
+admin_site.unregister(User)
+
+
+@admin.register(User, site=admin_site)
+class RecoveryPersonAdmin(PersonAdmin):
+    actions = [
+        *PersonAdmin.actions,
+        "send_reset_link",
+        print_activation_letters,
+        send_activation_mail,
+    ]
+
+    @admin.action(description=_("Envoyer un lien de réinitialisation par e-mail"))
+    def send_reset_link(self, request: HttpRequest, queryset) -> None:
+        outcomes = [
+            admin_reset_send(user=person, by=request.user, ip=client_ip(request))
+            for person in queryset
+        ]
+        sent = outcomes.count(Outcome.MAIL_SENT)
+        self.message_user(
+            request,
+            ngettext("%(n)d lien envoyé.", "%(n)d liens envoyés.", sent) % {"n": sent},
+            messages.SUCCESS,
+        )
+        refused = len(outcomes) - sent
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d personne sans envoi (non migrée, désactivée ou sans e-mail) : "
+                    "voir le journal de récupération.",
+                    "%(n)d personnes sans envoi (non migrées, désactivées ou sans e-mail) : "
+                    "voir le journal de récupération.",
+                    refused,
+                )
+                % {"n": refused},
+                messages.WARNING,
+            )

@@ -1,8 +1,7 @@
-from django import forms
-from django.core.validators import validate_email
-from django.utils.translation import gettext_lazy as _
+"""Form pieces shared by the recovery flows."""
 
-from accounts.forms import NewPasswordForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def reject_control_characters(value: str) -> None:
@@ -10,50 +9,19 @@ def reject_control_characters(value: str) -> None:
         raise forms.ValidationError(_("Ce champ contient des caractères non autorisés."))
 
 
-class IdentifierResetStartForm(forms.Form):
-    """CREOS "Mot de passe oublié": recovery by identifier or by e-mail address."""
+class CodeForm(forms.Form):
+    """A 6-digit code sent by a recovery method (two-step recovery, method verification)."""
 
-    method = forms.ChoiceField(
-        label=_("Récupération par :"),
-        choices=[("identifier", _("Nom d'utilisateur")), ("email", _("Email"))],
-        widget=forms.RadioSelect,
-        initial="identifier",
-    )
-    login = forms.CharField(
-        label=_("Nom d'utilisateur ou adresse e-mail"),
-        max_length=254,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    code = forms.CharField(
+        label=_("Code de vérification"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
     )
 
-    def clean_login(self) -> str:
-        value = self.cleaned_data["login"]
-        reject_control_characters(value)
-        return value.strip()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("method") == "email" and cleaned.get("login"):
-            try:
-                validate_email(cleaned["login"])
-            except forms.ValidationError:
-                self.add_error("login", _("Saisissez une adresse e-mail valide."))
-        return cleaned
-
-
-class CreosResetForm(NewPasswordForm):
-    """The CREOS reset page also asks for the account's e-mail address."""
-
-    email = forms.CharField(
-        label=_("E-mail"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    field_order = ["email", "password1", "password2"]
-
-    def clean_email(self) -> str:
-        value = self.cleaned_data["email"].strip()
-        reject_control_characters(value)
-        if value.lower() != (self.user.email or "").lower():
-            raise forms.ValidationError(_("Cette adresse e-mail n'est pas celle de ce compte."))
-        return value
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not code.isdigit() or len(code) != 6:
+            raise forms.ValidationError(_("Le code compte 6 chiffres."))
+        return code

@@ -1,23 +1,22 @@
-"""Recovery writes. The web request only records what was asked (same response, same timing for
-every account); lookups, tokens and mails happen in the worker (`*_process`)."""
+"""The shared core of the recovery flows: the request log, the refusals and limits every mailed
+flow applies, the notices, and the one way a recovered password is set. Each flow's own logic
+lives in its package (`recovery/<flow>/services.py`).
 
-import logging
+The web request only records what was asked (same response, same timing for every account);
+lookups, tokens and mails happen in the worker (`*_process`)."""
+
 from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from outbox.services import email_queue
 from recovery import throttle
 from recovery.models import Flow, Outcome, RecoveryEvent, RecoveryRequest
-from recovery.tokens import link_token_issue, link_tokens_revoke
+from recovery.tokens import link_tokens_revoke
 from tenants.models import Tenant
-from tenants.selectors import tenant_public_base_url
-
-logger = logging.getLogger(__name__)
 
 
 def recovery_event_log(
@@ -58,94 +57,23 @@ def recovery_request_start(
     return request
 
 
-def _users_matching(*, tenant: Tenant, method: str, login: str) -> QuerySet[User]:
-    users = User.objects.filter(tenant=tenant)
-    if method == "email":
-        return users.filter(email__iexact=login).order_by("identifier")
-    return users.filter(identifier__iexact=login)
-
-
-def _refusal(user: User) -> str | None:
-    if not user.is_active:
-        return Outcome.INACTIVE
-    if not user.is_migrated:
-        return Outcome.NOT_MIGRATED
-    if not user.email:
-        return Outcome.NO_ADDRESS
-    return None
-
-
-@transaction.atomic
-def identifier_request_process(*, request_id: int) -> str:
-    """CREOS: one mail per address, listing every migrated account it matches, each with a link."""
-    request = recovery_request_claim(request_id=request_id)
-    if request.processed_at is not None:
-        return request.outcome
-    tenant = request.tenant
-    request.processed_at = timezone.now()
-    if not recovery_ip_within_limit(request=request):
-        return recovery_request_finish(request, Outcome.THROTTLED, "ip")
-
-    users = list(_users_matching(tenant=tenant, method=request.method, login=request.login))
-    if not users:
-        return recovery_request_finish(request, Outcome.NO_ACCOUNT)
-    request.user = users[0]
-
-    sendable: list[User] = []
-    outcomes: list[str] = []
-    for user in users:
-        refusal = _refusal(user)
-        if refusal is None and not throttle.throttle_hit(
-            tenant=tenant, limit=throttle.MAILS_PER_ACCOUNT, subject=str(user.pk)
-        ):
-            refusal = Outcome.THROTTLED
-        if refusal:
-            outcomes.append(refusal)
-            recovery_event_log(
-                tenant=tenant, flow=request.flow, kind="request_refused", outcome=refusal,
-                request=request, user=user, ip=request.ip,
-            )  # fmt: skip
-        else:
-            sendable.append(user)
-    if not sendable:
-        return recovery_request_finish(request, outcomes[0])
-
-    _send_reset_links(request=request, users=sendable)
-    return recovery_request_finish(request, Outcome.MAIL_SENT)
-
-
-def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
-    base_url = tenant_public_base_url(request.tenant)
-    by_address: dict[str, list[dict]] = {}
-    for user in users:
-        secret = link_token_issue(user=user, request=request)
-        by_address.setdefault(user.email.lower(), []).append(
-            {
-                "identifier": user.identifier,
-                "email": user.email,
-                "name": user.get_full_name(),
-                "url": f"{base_url}/mot-de-passe-oublie/lien/{secret}/",
-            }
-        )
-        recovery_event_log(
-            tenant=request.tenant, flow=request.flow, kind="link_sent",
-            outcome=Outcome.MAIL_SENT, request=request, user=user, ip=request.ip,
-        )  # fmt: skip
-    for accounts in by_address.values():
-        email_queue(
-            tenant=request.tenant,
-            to=accounts[0]["email"],
-            template="recovery/email/reset_link",
-            context={"accounts": accounts, "lifetime_minutes": 60},
-            user=users[0] if len(accounts) == 1 else None,
-            sensitive=True,
-        )
-
-
 def recovery_request_claim(*, request_id: int) -> RecoveryRequest:
     """The request, locked until the worker's transaction ends (a task run twice waits, then
     sees `processed_at` set and does nothing)."""
     return RecoveryRequest.objects.select_for_update().select_related("tenant").get(pk=request_id)
+
+
+def recovery_request_open(*, request_id: int) -> tuple[RecoveryRequest, str | None]:
+    """Worker, inside its transaction: the claimed request, stamped as processed, and its
+    outcome if that is already settled (processed before, or over the per-IP limit); None
+    while the flow still has to decide."""
+    request = recovery_request_claim(request_id=request_id)
+    if request.processed_at is not None:
+        return request, request.outcome
+    request.processed_at = timezone.now()
+    if not recovery_ip_within_limit(request=request):
+        return request, recovery_request_finish(request, Outcome.THROTTLED, "ip")
+    return request, None
 
 
 def recovery_ip_within_limit(*, request: RecoveryRequest) -> bool:
@@ -165,6 +93,41 @@ def recovery_request_finish(request: RecoveryRequest, outcome: str, reason: str 
             outcome=outcome, request=request, user=request.user, ip=request.ip, detail=reason,
         )  # fmt: skip
     return outcome
+
+
+def recovery_refusal(user: User, *, email_required: bool) -> str | None:
+    """Why no recovery mail goes to this account (None: it may go)."""
+    if not user.is_active:
+        return Outcome.INACTIVE
+    if not user.is_migrated:
+        return Outcome.NOT_MIGRATED
+    if email_required and not user.email:
+        return Outcome.NO_ADDRESS
+    return None
+
+
+def recovery_accounts_sendable(
+    *, request: RecoveryRequest, users: list[User], email_required: bool
+) -> tuple[list[User], list[str]]:
+    """The accounts a recovery mail may go to, in order, each counted against its hourly mail
+    limit; every other one is logged as refused. Returns (sendable, refusals in order)."""
+    sendable: list[User] = []
+    refusals: list[str] = []
+    for user in users:
+        refusal = recovery_refusal(user, email_required=email_required)
+        if refusal is None and not throttle.throttle_hit(
+            tenant=request.tenant, limit=throttle.MAILS_PER_ACCOUNT, subject=str(user.pk)
+        ):
+            refusal = Outcome.THROTTLED
+        if refusal:
+            refusals.append(refusal)
+            recovery_event_log(
+                tenant=request.tenant, flow=request.flow, kind="request_refused",
+                outcome=refusal, request=request, user=user, ip=request.ip,
+            )  # fmt: skip
+        else:
+            sendable.append(user)
+    return sendable, refusals
 
 
 def user_notification_addresses(user: User, *, with_school_mailbox: bool = False) -> list[str]:
@@ -218,29 +181,6 @@ def password_reset_complete(
         tenant=user.tenant, flow=flow, kind="password_reset", outcome=Outcome.COMPLETED,
         request=request, user=user, ip=ip, actor=actor,
     )  # fmt: skip
-
-
-@transaction.atomic
-def admin_reset_send(*, user: User, by: User, ip: str | None) -> str:
-    """A secretary sends a reset link to a person of her tenant; she never sees the password."""
-    assert user.tenant_id == by.tenant_id or by.is_superuser
-    request = RecoveryRequest.objects.create(
-        tenant=user.tenant, flow=Flow.ADMIN, method="identifier", login=user.identifier,
-        user=user, ip=ip, initiated_by=by, processed_at=timezone.now(),
-    )  # fmt: skip
-    refusal = _refusal(user)
-    if refusal:
-        request.outcome = refusal
-        request.save(update_fields=["outcome"])
-        recovery_event_log(
-            tenant=user.tenant, flow=Flow.ADMIN, kind="admin_reset_refused", outcome=refusal,
-            request=request, user=user, ip=ip, actor=by,
-        )  # fmt: skip
-        return refusal
-    _send_reset_links(request=request, users=[user])
-    request.outcome = Outcome.MAIL_SENT
-    request.save(update_fields=["outcome"])
-    return Outcome.MAIL_SENT
 
 
 def recovery_sweep(*, older_than_seconds: int = 60) -> int:

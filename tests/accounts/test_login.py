@@ -6,7 +6,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher, make_password
 from django.utils import timezone
 
 from recovery.models import TemporaryPassword
-from recovery.student_services import temporary_password_generate
+from recovery.student.services import temporary_password_generate
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

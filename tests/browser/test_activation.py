@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from accounts.activation import activation_code_issue
 from outbox.models import Message
+from recovery.activation.services import activation_code_issue
 from tests.conftest import HOST_A
 from tests.factories import UserFactory
 
@@ -131,7 +131,7 @@ def test_student_activates_through_her_school_mailbox(page, tenant_url, creos, s
     expect(page).to_have_url(re.compile(r"/activation/eleve/envoye/$"))
     axe_check(page)
 
-    message = Message.objects.get(template="accounts/email/student_activation_link")
+    message = Message.objects.get(template="recovery/activation/email/student_link")
     assert message.to == student.school_email
     link = re.search(r"https?://\S+/activation/lien/\S+/", message.body_text).group(0)
     page.goto(link)

@@ -99,7 +99,10 @@ def test_secretary_finds_migrates_and_resets_the_non_migrated_demo_parent(
     marc.refresh_from_db()
     assert marc.is_migrated
     assert RecoveryRequest.objects.filter(user=marc, flow=Flow.ADMIN).count() == 1
-    assert Message.objects.filter(user=marc, template="recovery/email/reset_link").count() == 1
+    assert (
+        Message.objects.filter(user=marc, template="recovery/identifier/email/reset_link").count()
+        == 1
+    )
     assert list(
         HelpdeskAction.objects.filter(target=marc).order_by("pk").values_list("action", flat=True)
     ) == [ActionKind.MIGRATE, ActionKind.SEND_RESET]

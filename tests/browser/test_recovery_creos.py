@@ -58,7 +58,7 @@ def test_parent_resets_her_forgotten_password_through_the_mailed_link(
     axe_check(page)
 
     # and the mail is in the (demo) inbox, addressed to her
-    message = Message.objects.get(to=parent.email, template="recovery/email/reset_link")
+    message = Message.objects.get(to=parent.email, template="recovery/identifier/email/reset_link")
     assert "/mot-de-passe-oublie/lien/" in message.body_text
     page.goto(tenant_url(HOST_A, "/dev-inbox/"))
     page.get_by_role("link", name=message.subject).click()

@@ -87,7 +87,7 @@ def test_student_resets_her_password_through_her_school_mailbox(
     axe_check(page)
 
     # where the link awaits (and nothing went to her personal address)
-    link_mail = _open_newest_mail(page, tenant_url, template="recovery/email/student_link")
+    link_mail = _open_newest_mail(page, tenant_url, template="recovery/student/email/link")
     assert link_mail.to == SCHOOL_EMAIL
     assert not Message.objects.filter(to=student.email).exists()
     page.locator(".message-body a[href*='/eleve/lien/']").click()
@@ -107,7 +107,7 @@ def test_student_resets_her_password_through_her_school_mailbox(
 
     # and (the tenant's delay being 0 here) it is in her school mailbox
     outbox_sweep()
-    mail = _open_newest_mail(page, tenant_url, template="recovery/email/student_temporary_password")
+    mail = _open_newest_mail(page, tenant_url, template="recovery/student/email/temporary_password")
     mail.refresh_from_db()
     assert mail.to == SCHOOL_EMAIL and mail.status == Status.SENT
     temporary = TEMPORARY_RE.search(page.locator(".message-body").inner_text()).group(1)
@@ -150,7 +150,7 @@ def test_wrong_answers_get_the_same_page_and_no_password(page, tenant_url, stude
     page.get_by_label("Ton adresse de courriel SEPNE").fill(SCHOOL_EMAIL)
     page.get_by_role("button", name=re.compile("Réinitialise ton mot de passe")).click()
     expect(page).to_have_url(re.compile(r"/eleve/envoye/$"))
-    _open_newest_mail(page, tenant_url, template="recovery/email/student_link")
+    _open_newest_mail(page, tenant_url, template="recovery/student/email/link")
     page.locator(".message-body a[href*='/eleve/lien/']").click()
     expect(page).to_have_url(re.compile(r"/eleve/reinitialiser/$"))
 
@@ -166,4 +166,4 @@ def test_wrong_answers_get_the_same_page_and_no_password(page, tenant_url, stude
     page.get_by_role("button", name="Réinitialiser le mot de passe").click()
     expect(page).to_have_url(re.compile(r"/eleve/demande-envoyee/$"))
     outbox_sweep()
-    assert not Message.objects.filter(template="recovery/email/student_temporary_password")
+    assert not Message.objects.filter(template="recovery/student/email/temporary_password")

@@ -13,12 +13,6 @@ from tests.helpdesk.conftest import card_url
 
 pytestmark = pytest.mark.django_db
 
-needs_activation = pytest.mark.skipif(
-    not services.activation_available(),
-    reason="accounts.activation (activation codes and letters) is not there yet: "
-    "its actions are hidden on the card and not tested",
-)
-
 
 @pytest.fixture
 def failed_message(parent):
@@ -142,7 +136,6 @@ def test_lift_throttles_of_tenant_a_leaves_tenant_b_keys(secretary_client, paren
     assert _only_audit_row(parent, ActionKind.LIFT_THROTTLES).detail == "aucune limite atteinte"
 
 
-@needs_activation
 def test_send_activation(secretary_client, parent, django_capture_on_commit_callbacks):
     # given a parent imported without a password
     parent.set_unusable_password()
@@ -172,7 +165,6 @@ def _activation_codes(text: str) -> list[str]:
     return codes
 
 
-@needs_activation
 def test_send_activation_to_an_account_with_a_password_sends_nothing(secretary_client, parent):
     card = secretary_client.get(card_url(parent)).content.decode()
     assert "Envoyer le code d'activation" not in card  # a reset is what helps here
@@ -182,7 +174,6 @@ def test_send_activation_to_an_account_with_a_password_sends_nothing(secretary_c
     assert _only_audit_row(parent, ActionKind.SEND_ACTIVATION).detail == "activation non envoyée"
 
 
-@needs_activation
 def test_print_letter(secretary_client, parent):
     parent.set_unusable_password()
     parent.save()
@@ -196,7 +187,6 @@ def test_print_letter(secretary_client, parent):
     assert "code remis (lettre)" in secretary_client.get(card_url(parent)).content.decode()
 
 
-@needs_activation
 def test_no_letter_for_an_account_with_a_password(secretary_client, parent):
     response = _post(secretary_client, parent, "lettre/", follow=True)
     assert "déjà un mot de passe" in response.content.decode()

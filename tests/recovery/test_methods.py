@@ -57,7 +57,9 @@ def test_changing_the_secondary_email_notifies_the_old_address(logged_in, parent
     )
     logged_in.post(response["Location"], {"code": _code("email")})
     assert not SecondaryEmailDevice.objects.filter(pk=old.pk).exists()
-    assert Message.objects.filter(to="old@example.be", template="recovery/email/method_changed")
+    assert Message.objects.filter(
+        to="old@example.be", template="recovery/methods/email/method_changed"
+    )
 
 
 def test_removing_needs_the_password_and_notifies(logged_in, parent, password):
@@ -68,7 +70,7 @@ def test_removing_needs_the_password_and_notifies(logged_in, parent, password):
     assert logged_in.post(url, {"current_password": "nope"}).status_code == 400
     assert logged_in.post(url, {"current_password": password}).status_code == 302
     assert not PhoneDevice.objects.exists()
-    assert Message.objects.filter(to="+32470123467", template="recovery/sms/method_changed")
+    assert Message.objects.filter(to="+32470123467", template="recovery/methods/sms/method_changed")
 
 
 def test_another_persons_device_is_404(logged_in, outsider, password):

@@ -22,7 +22,7 @@ from recovery.models import (
     RecoveryRequest,
     TemporaryPassword,
 )
-from recovery.student_services import temporary_password_generate, temporary_password_redeem
+from recovery.student.services import temporary_password_generate, temporary_password_redeem
 from tenants.models import PasswordRules
 from tests.conftest import HOST_A, HOST_B
 from tests.factories import UserFactory
@@ -424,7 +424,7 @@ def test_temporary_password_goes_to_the_school_mailbox_after_the_tenants_delay(
     answer(client, path)
     # Not sent at once (the eager task found it not yet due), nor by a sweep before its time.
     assert mail.outbox == []
-    message = Message.objects.get(template="recovery/email/student_temporary_password")
+    message = Message.objects.get(template="recovery/student/email/temporary_password")
     temporary = TemporaryPassword.objects.get(user=student)
     assert message.to == SCHOOL_EMAIL and message.sensitive
     assert message.status == Status.PENDING
@@ -454,7 +454,7 @@ def test_the_delay_is_the_tenants(sepne, student, student_link, answer):
     sepne.save()
     client = Client(HTTP_HOST=HOST_A)
     answer(client, student_link(client, student))
-    message = Message.objects.get(template="recovery/email/student_temporary_password")
+    message = Message.objects.get(template="recovery/student/email/temporary_password")
     temporary = TemporaryPassword.objects.get(user=student)
     assert message.not_before - temporary.created_at == timedelta(seconds=30)
 

@@ -1,0 +1,245 @@
+"""Activation letters: new codes for a group of people of one tenant and one A4 page per
+person (code + QR code of the activation address), rendered in the request for a few people
+(`activation_letters_pdf`) or by a Celery job for a large print run (`activation_batch_start`,
+`LetterBatch`). The HTML is turned into a PDF by WeasyPrint with the system's fonts and no
+network access; the PDFs of batches whose codes have expired are deleted."""
+
+import base64
+import io
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+import qrcode
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from qrcode.constants import ERROR_CORRECT_M
+
+from accounts.models import ActivationCode, LetterBatch, User
+from recovery.activation.services import (
+    IssuedCodes,
+    activation_codes_prepare,
+    activation_codes_store,
+    activation_url,
+)
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+# A letter batch at most this large is rendered in the request; larger ones by a Celery job.
+DIRECT_PDF_MAX = 50
+# Pages rendered between two progress reports of a batch job.
+CHUNK = 50
+
+# WeasyPrint logs every rendering step at INFO: a 500-letter batch would flood the logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Letter:
+    name: str
+    identifier: str
+    code: str  # as shown: "ABCD-EFGH-JKMN"
+    qr_src: str  # data: URI of the QR code of the activation address
+    expires_at: datetime
+
+
+def qr_png_data_uri(payload: str) -> str:
+    """The QR code as a PNG of one pixel per module (the page scales it up without blurring):
+    small, quick to make (one fixed mask instead of trying all eight) and quick to draw."""
+    from PIL import Image
+
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, mask_pattern=2)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    size = len(matrix)
+    image = Image.new("L", (size, size))
+    image.putdata([0 if dark else 255 for row in matrix for dark in row])
+    buffer = io.BytesIO()
+    image.convert("1").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _url_fetcher():
+    """data: URIs only: a letter never loads anything from the network or the file system."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+
+
+def letters_render(
+    *,
+    tenant: Tenant,
+    letters: Sequence[Letter],
+    activation_url: str,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """One PDF, one page per letter, in the tenant's language. `progress(n)` is called with the
+    number of pages ready after each chunk (batch jobs show it in the admin)."""
+    from weasyprint import HTML
+
+    if not letters:
+        raise ValueError("no letter to print")
+    fetcher = _url_fetcher()
+    pages = []
+    first = None
+    with translation.override(tenant.default_language):
+        for start in range(0, len(letters), CHUNK):
+            chunk = letters[start : start + CHUNK]
+            html = render_to_string(
+                "recovery/activation/letters/letter.html",
+                {
+                    "tenant": tenant,
+                    "letters": chunk,
+                    "activation_url": activation_url,
+                    "printed_at": timezone.localtime(),
+                    "language": tenant.default_language,
+                },
+            )
+            document = HTML(string=html, url_fetcher=fetcher).render()
+            first = first or document
+            pages.extend(document.pages)
+            if progress is not None:
+                progress(start + len(chunk))
+    return first.copy(pages).write_pdf()
+
+
+# --- Print runs: new codes, then their letters -----------------------------------------------
+
+
+def _people_for_letters(users: Iterable[User]) -> tuple[Tenant, list[User]]:
+    people = list(users)
+    if not people:
+        raise ValueError("no letter to print")
+    tenant_ids = {u.tenant_id for u in people}
+    if len(tenant_ids) != 1 or None in tenant_ids:
+        raise ValueError("letters are printed for the people of one tenant")
+    return people[0].tenant, people
+
+
+def _letters(*, tenant: Tenant, issued: IssuedCodes, people: list[User]) -> list[Letter]:
+    letters = []
+    for person in people:
+        code, expires_at = issued.codes[person.pk]
+        letters.append(
+            Letter(
+                name=person.get_full_name(),
+                identifier=person.identifier,
+                code=code,
+                qr_src=qr_png_data_uri(activation_url(tenant=tenant, identifier=person.identifier)),
+                expires_at=expires_at,
+            )
+        )
+    return letters
+
+
+def _letters_pdf(*, tenant: Tenant, people: list[User], by: User | None, progress=None) -> bytes:
+    """Codes are made first, stored only once the PDF exists: a failed rendering leaves the
+    earlier letters valid."""
+    issued = activation_codes_prepare(
+        tenant=tenant, users=people, by=by, channel=ActivationCode.Channel.LETTER
+    )
+    pdf = letters_render(
+        tenant=tenant,
+        letters=_letters(tenant=tenant, issued=issued, people=people),
+        activation_url=activation_url(tenant=tenant),
+        progress=progress,
+    )
+    activation_codes_store(issued)
+    return pdf
+
+
+def activation_letters_pdf(*, users: Iterable[User], by: User | None) -> bytes:
+    """New codes for these people (of one tenant) and one PDF with a letter per person, in the
+    order given. Their earlier codes, printed or mailed, stop working. The codes only work
+    while an account has no usable password (see `user_is_activatable`)."""
+    tenant, people = _people_for_letters(users)
+    return _letters_pdf(tenant=tenant, people=people, by=by)
+
+
+def activation_batch_start(*, users: Iterable[User], by: User) -> LetterBatch:
+    """A LetterBatch rendered by a Celery job after commit (progress: `done` of `total`)."""
+    tenant, people = _people_for_letters(users)
+    batch = LetterBatch.objects.create(
+        tenant=tenant, created_by=by, people=[p.pk for p in people], total=len(people)
+    )
+    transaction.on_commit(partial(_enqueue_batch, batch.pk))
+    return batch
+
+
+def _enqueue_batch(batch_id: int) -> None:
+    from recovery.tasks import render_letter_batch
+
+    try:
+        render_letter_batch.delay(batch_id)
+    except Exception as exc:  # the broker is down: the page says so instead of waiting forever
+        logger.warning("activation: letter batch %s not queued (%s)", batch_id, type(exc).__name__)
+        LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
+            status=LetterBatch.Status.FAILED, error="file d'attente indisponible"
+        )
+
+
+def activation_batch_run(*, batch_id: int) -> LetterBatch:
+    """Worker: issue the codes and render the PDF chunk by chunk, reporting progress."""
+    claimed = LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
+        status=LetterBatch.Status.RUNNING, done=0
+    )
+    batch = LetterBatch.objects.select_related("tenant", "created_by").get(pk=batch_id)
+    if not claimed:
+        return batch
+    try:
+        by_id = {
+            u.pk: u
+            for u in User.objects.filter(tenant=batch.tenant, pk__in=batch.people).select_related(
+                "tenant"
+            )
+        }
+        people = [by_id[pk] for pk in batch.people if pk in by_id]
+        if len(people) != batch.total:
+            LetterBatch.objects.filter(pk=batch.pk).update(total=len(people))
+        pdf = _letters_pdf(
+            tenant=batch.tenant,
+            people=people,
+            by=batch.created_by,
+            progress=lambda done: LetterBatch.objects.filter(pk=batch.pk).update(done=done),
+        )
+        # An unguessable name: letters hold live codes.
+        batch.file.save(f"{secrets.token_urlsafe(24)}.pdf", ContentFile(pdf), save=False)
+    except Exception as exc:
+        logger.exception("activation: letter batch %s failed", batch_id)
+        LetterBatch.objects.filter(pk=batch.pk).update(
+            status=LetterBatch.Status.FAILED,
+            error=type(exc).__name__[:255],
+            finished_at=timezone.now(),
+        )
+    else:
+        LetterBatch.objects.filter(pk=batch.pk).update(
+            status=LetterBatch.Status.DONE,
+            file=batch.file.name,
+            done=len(people),
+            total=len(people),
+            finished_at=timezone.now(),
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def letter_batches_purge(*, now: datetime | None = None) -> int:
+    """Delete the PDF of every batch whose codes have all expired (`tenant.activation_days`
+    after the print run): past that it is only a file of names to leak. The batch row stays,
+    as the record of who printed what and when. Returns how many files went."""
+    now = now or timezone.now()
+    purged = 0
+    for batch in LetterBatch.objects.exclude(file="").select_related("tenant"):
+        if batch.created_at + timedelta(days=batch.tenant.activation_days) > now:
+            continue
+        batch.file.delete(save=False)
+        LetterBatch.objects.filter(pk=batch.pk).update(file="")
+        purged += 1
+    return purged

@@ -1,0 +1,102 @@
+"""CREOS "Mot de passe oublié" (DESIGN.md §4, flow 1): by identifier or by e-mail address, one
+mail per address listing every migrated account it matches, each with a one-time link. A
+secretary can send the same link to one person (`admin_reset_send`)."""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from outbox.services import email_queue
+from recovery.models import Flow, Outcome, RecoveryRequest
+from recovery.services import (
+    recovery_accounts_sendable,
+    recovery_event_log,
+    recovery_refusal,
+    recovery_request_finish,
+    recovery_request_open,
+)
+from recovery.tokens import link_token_issue
+from tenants.models import Tenant
+from tenants.selectors import tenant_public_base_url
+
+
+def _users_matching(*, tenant: Tenant, method: str, login: str) -> QuerySet[User]:
+    users = User.objects.filter(tenant=tenant)
+    if method == "email":
+        return users.filter(email__iexact=login).order_by("identifier")
+    return users.filter(identifier__iexact=login)
+
+
+@transaction.atomic
+def identifier_request_process(*, request_id: int) -> str:
+    """CREOS: one mail per address, listing every migrated account it matches, each with a link."""
+    request, settled = recovery_request_open(request_id=request_id)
+    if settled is not None:
+        return settled
+
+    users = list(_users_matching(tenant=request.tenant, method=request.method, login=request.login))
+    if not users:
+        return recovery_request_finish(request, Outcome.NO_ACCOUNT)
+    request.user = users[0]
+
+    sendable, refusals = recovery_accounts_sendable(
+        request=request, users=users, email_required=True
+    )
+    if not sendable:
+        return recovery_request_finish(request, refusals[0])
+
+    _send_reset_links(request=request, users=sendable)
+    return recovery_request_finish(request, Outcome.MAIL_SENT)
+
+
+def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
+    base_url = tenant_public_base_url(request.tenant)
+    by_address: dict[str, list[dict]] = {}
+    for user in users:
+        secret = link_token_issue(user=user, request=request)
+        by_address.setdefault(user.email.lower(), []).append(
+            {
+                "identifier": user.identifier,
+                "email": user.email,
+                "name": user.get_full_name(),
+                "url": f"{base_url}{reverse('recovery:link', args=[secret])}",
+            }
+        )
+        recovery_event_log(
+            tenant=request.tenant, flow=request.flow, kind="link_sent",
+            outcome=Outcome.MAIL_SENT, request=request, user=user, ip=request.ip,
+        )  # fmt: skip
+    for accounts in by_address.values():
+        email_queue(
+            tenant=request.tenant,
+            to=accounts[0]["email"],
+            template="recovery/identifier/email/reset_link",
+            context={"accounts": accounts, "lifetime_minutes": 60},
+            user=users[0] if len(accounts) == 1 else None,
+            sensitive=True,
+        )
+
+
+@transaction.atomic
+def admin_reset_send(*, user: User, by: User, ip: str | None) -> str:
+    """A secretary sends a reset link to a person of her tenant; she never sees the password."""
+    assert user.tenant_id == by.tenant_id or by.is_superuser
+    request = RecoveryRequest.objects.create(
+        tenant=user.tenant, flow=Flow.ADMIN, method="identifier", login=user.identifier,
+        user=user, ip=ip, initiated_by=by, processed_at=timezone.now(),
+    )  # fmt: skip
+    refusal = recovery_refusal(user, email_required=True)
+    if refusal:
+        request.outcome = refusal
+        request.save(update_fields=["outcome"])
+        recovery_event_log(
+            tenant=user.tenant, flow=Flow.ADMIN, kind="admin_reset_refused", outcome=refusal,
+            request=request, user=user, ip=ip, actor=by,
+        )  # fmt: skip
+        return refusal
+    _send_reset_links(request=request, users=[user])
+    request.outcome = Outcome.MAIL_SENT
+    request.save(update_fields=["outcome"])
+    return Outcome.MAIL_SENT

@@ -1,0 +1,96 @@
+"""CREOS "Mot de passe oublié" pages. Views parse, call one service and render; every branch a
+visitor can reach before proving control of an account renders the same response."""
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.password_policy import checklist_context
+from portal.http import client_ip, no_store
+from recovery.http import link_secret_keep
+from recovery.identifier.forms import CreosResetForm, IdentifierResetStartForm
+from recovery.models import Flow
+from recovery.services import password_reset_complete, recovery_request_start
+from recovery.tokens import link_token_check, link_token_consume
+from tenants.features import feature_required
+
+FEATURE = "identifier_reset"
+SESSION_LINK_KEY = "recovery_link_secret"
+
+
+@feature_required(FEATURE)
+@no_store
+def identifier_start(request: HttpRequest) -> HttpResponse:
+    form = IdentifierResetStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            recovery_request_start(
+                tenant=request.tenant,
+                flow=Flow.IDENTIFIER,
+                method=form.cleaned_data["method"],
+                login=form.cleaned_data["login"],
+                ip=client_ip(request),
+            )
+            return redirect("recovery:identifier_sent", permanent=False)
+        return render(request, "recovery/identifier/start.html", {"form": form}, status=400)
+    return render(request, "recovery/identifier/start.html", {"form": form})
+
+
+@feature_required(FEATURE)
+def identifier_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "recovery/identifier/sent.html")
+
+
+@feature_required(FEATURE)
+@no_store
+def link_open(request: HttpRequest, secret: str) -> HttpResponse:
+    """The link from the mail: the secret moves into the session and leaves the address bar."""
+    return link_secret_keep(
+        request, key=SESSION_LINK_KEY, value=secret, to="recovery:identifier_reset"
+    )
+
+
+@feature_required(FEATURE)
+@no_store
+@sensitive_post_parameters("password1", "password2")
+def identifier_reset(request: HttpRequest) -> HttpResponse:
+    secret = request.session.get(SESSION_LINK_KEY, "")
+    token = link_token_check(secret=secret, tenant_id=request.tenant.id)
+    if token is None:
+        request.session.pop(SESSION_LINK_KEY, None)
+        return render(request, "recovery/identifier/link_invalid.html", status=410)
+    user = token.user
+    form = CreosResetForm(request.POST if request.method == "POST" else None, user=user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                if not link_token_consume(token=token):
+                    return render(request, "recovery/identifier/link_invalid.html", status=410)
+                password_reset_complete(
+                    user=user,
+                    password=form.cleaned_data["password1"],
+                    flow=Flow.IDENTIFIER,
+                    ip=client_ip(request),
+                    request=token.request,
+                )
+            request.session.pop(SESSION_LINK_KEY, None)
+            return redirect("recovery:done")
+        status = 400
+    context = {
+        "form": form,
+        **checklist_context(
+            tenant=request.tenant, user=user, password=form.data.get("password1", "")
+        ),
+    }
+    response = render(request, "recovery/identifier/reset.html", context, status=status)
+    return response
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    """The end of a reset by link or by NUMEN: log in with the new password."""
+    if request.tenant is None:
+        raise Http404
+    return render(request, "recovery/done.html", {"login_url": reverse("account_login")})

@@ -1,0 +1,252 @@
+"""Two-step verification before a new password (Microsoft 365 style, DESIGN.md §4 flow 2).
+
+An address that matches no account (or an account without enough methods) is shown stable,
+made-up masked methods derived from a keyed hash of the address; the full-number check and the
+codes then fail exactly as wrong attempts do.
+"""
+
+import hmac
+from dataclasses import dataclass
+from hashlib import sha256
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.phonenumber import to_python
+
+from accounts.models import User
+from outbox.services import email_queue, sms_queue
+from recovery import throttle
+from recovery.codes import CodeDevice, PhoneDevice, SecondaryEmailDevice
+from recovery.models import ContactRequest, Flow, Outcome, RecoveryRequest, TwoStepProgress
+from recovery.services import password_reset_complete, recovery_event_log
+from tenants.models import Tenant
+
+MAX_FAILURES_PER_REQUEST = 10
+_FAKE_DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "skynet.be", "yahoo.fr", "live.be"]
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    key: str  # "sms:<device>", "voice:<device>", "email:<device>"; made-up ones use "x"
+    kind: str
+    masked: str
+
+    @property
+    def is_phone(self) -> bool:
+        return self.kind in ("sms", "voice")
+
+
+class SendOutcome:
+    SENT = "sent"
+    WRONG_NUMBER = "wrong_number"
+    LOCKED = "locked"
+
+
+def _user_for_address(*, tenant: Tenant, address: str) -> User | None:
+    address = address.strip()
+    return (
+        User.objects.filter(tenant=tenant, is_active=True, is_migrated=True)
+        .filter(Q(identifier__iexact=address) | Q(email__iexact=address))
+        .order_by("id")
+        .first()
+    )
+
+
+@transaction.atomic
+def two_step_start(*, tenant: Tenant, address: str, ip: str | None) -> RecoveryRequest:
+    user = _user_for_address(tenant=tenant, address=address)
+    request = RecoveryRequest.objects.create(
+        tenant=tenant, flow=Flow.TWO_STEP, method="address", login=address.strip()[:254],
+        user=user, ip=ip, outcome=Outcome.PENDING if user else Outcome.NO_ACCOUNT,
+        processed_at=timezone.now(),
+    )  # fmt: skip
+    TwoStepProgress.objects.create(request=request)
+    return request
+
+
+def _devices(user: User) -> list[CodeDevice]:
+    return [
+        *PhoneDevice.objects.filter(user=user, confirmed=True).order_by("id"),
+        *SecondaryEmailDevice.objects.filter(user=user, confirmed=True).order_by("id"),
+    ]
+
+
+def _real_options(user: User) -> list[MethodOption]:
+    options = []
+    for device in _devices(user):
+        if isinstance(device, SecondaryEmailDevice):
+            options.append(MethodOption(f"email:{device.pk}", "email", device.masked))
+    for device in _devices(user):
+        if isinstance(device, PhoneDevice):
+            options.append(MethodOption(f"sms:{device.pk}", "sms", device.masked))
+            options.append(MethodOption(f"voice:{device.pk}", "voice", device.masked))
+    return options
+
+
+def _fake_options(*, tenant: Tenant, address: str) -> list[MethodOption]:
+    key = sha256(f"cartable.two-step.fake:{settings.SECRET_KEY}".encode()).digest()
+    digest = hmac.new(key, f"{tenant.id}:{address.strip().lower()}".encode(), sha256).digest()
+    phone = f"*****{digest[0] % 100:02d}"
+    letter = "abcdefghijklmnopqrstuvwxyz"[digest[1] % 26]
+    email = f"{letter}*****@{_FAKE_DOMAINS[digest[2] % len(_FAKE_DOMAINS)]}"
+    options = [MethodOption("email:x", "email", email)] if digest[3] % 4 else []
+    return [*options, MethodOption("sms:x", "sms", phone), MethodOption("voice:x", "voice", phone)]
+
+
+def _device_of(option_key: str) -> str:
+    """The device behind an option: SMS and voice call share one phone."""
+    kind, device_id = option_key.split(":", 1)
+    return f"{'email' if kind == 'email' else 'phone'}:{device_id}"
+
+
+def two_step_options(*, request: RecoveryRequest) -> list[MethodOption]:
+    """The methods still open at this step: a second step never reuses the first's device."""
+    user = request.user
+    options = _real_options(user) if user else []
+    required = request.tenant.two_step_methods_required
+    distinct_devices = {_device_of(o.key) for o in options}
+    if not options or len(distinct_devices) < required:
+        # Not enough methods: the same neutral path as an unknown address.
+        options = _fake_options(tenant=request.tenant, address=request.login)
+    used = {_device_of(key) for key in request.two_step.verified}
+    return [o for o in options if _device_of(o.key) not in used or o.key.endswith(":x")]
+
+
+def _option(request: RecoveryRequest, key: str) -> MethodOption | None:
+    return next((o for o in two_step_options(request=request) if o.key == key), None)
+
+
+def _device(request: RecoveryRequest, option: MethodOption) -> CodeDevice | None:
+    if option.key.endswith(":x") or request.user is None:
+        return None
+    model = SecondaryEmailDevice if option.kind == "email" else PhoneDevice
+    device_id = option.key.split(":", 1)[1]
+    return model.objects.filter(user=request.user, pk=device_id, confirmed=True).first()
+
+
+def _context(request: RecoveryRequest) -> str:
+    return f"two-step:{request.public_id}:{len(request.two_step.verified) + 1}"
+
+
+def _same_number(device: PhoneDevice, typed: str, region: str) -> bool:
+    number = to_python(typed or "", region=region)
+    return bool(number and number.is_valid() and number == device.number)
+
+
+@transaction.atomic
+def two_step_send(*, request: RecoveryRequest, option_key: str, full_number: str = "") -> str:
+    """Sends a code by the chosen method; a phone method first needs the full number."""
+    progress = TwoStepProgress.objects.select_for_update().get(request=request)
+    request.two_step = progress
+    option = _option(request, option_key)
+    if option is None or progress.failures >= MAX_FAILURES_PER_REQUEST:
+        return SendOutcome.LOCKED
+    device = _device(request, option)
+    if option.is_phone and (device is None or not _same_number(
+        device, full_number, request.tenant.phone_region
+    )):  # fmt: skip
+        progress.failures += 1
+        progress.save(update_fields=["failures"])
+        _log(request, "wrong_number", Outcome.WRONG_ANSWER)
+        return SendOutcome.WRONG_NUMBER
+    progress.pending_method = option.key
+    progress.save(update_fields=["pending_method"])
+    if device is None or device.is_locked:
+        return SendOutcome.SENT  # nothing leaves: a made-up method, or one locked by failures
+    subject = str(device.user_id)
+    if not throttle.throttle_hit(
+        tenant=request.tenant, limit=throttle.MAILS_PER_ACCOUNT, subject=subject
+    ):
+        _log(request, "code_throttled", Outcome.THROTTLED)
+        return SendOutcome.SENT
+    code = device.code_issue(context=_context(request))
+    _deliver_code(request=request, option=option, device=device, code=code)
+    _log(request, f"code_sent_{option.kind}", Outcome.MAIL_SENT)
+    return SendOutcome.SENT
+
+
+def _deliver_code(
+    *, request: RecoveryRequest, option: MethodOption, device: CodeDevice, code: str
+) -> None:
+    user = request.user
+    if option.kind == "email":
+        email_queue(
+            tenant=request.tenant, to=device.email, template="recovery/two_step/email/code",
+            context={"code": code}, user=user, sensitive=True,
+        )  # fmt: skip
+    else:
+        sms_queue(
+            tenant=request.tenant, to=str(device.number.as_e164),
+            template="recovery/two_step/sms/code",
+            context={"code": " ".join(code) if option.kind == "voice" else code},
+            channel=option.kind, user=user,
+        )  # fmt: skip
+
+
+@transaction.atomic
+def two_step_verify(*, request: RecoveryRequest, code: str) -> bool:
+    """The code of the pending method at this step; a success moves to the next step."""
+    progress = TwoStepProgress.objects.select_for_update().get(request=request)
+    request.two_step = progress
+    if not progress.pending_method or progress.failures >= MAX_FAILURES_PER_REQUEST:
+        return False
+    option = _option(request, progress.pending_method)
+    device = _device(request, option) if option else None
+    if device is None or not device.code_verify(context=_context(request), code=code):
+        progress.failures += 1
+        progress.save(update_fields=["failures"])
+        _log(request, "wrong_code", Outcome.WRONG_ANSWER)
+        return False
+    progress.verified = [*progress.verified, option.key]
+    progress.pending_method = ""
+    progress.save(update_fields=["verified", "pending_method"])
+    _log(request, f"step_{len(progress.verified)}_verified", Outcome.PENDING)
+    return True
+
+
+def two_step_ready(*, request: RecoveryRequest) -> bool:
+    progress = request.two_step
+    return (
+        request.user is not None
+        and progress.completed_at is None
+        and len(progress.verified) >= request.tenant.two_step_methods_required
+    )
+
+
+@transaction.atomic
+def two_step_complete(*, request: RecoveryRequest, password: str, ip: str | None) -> bool:
+    """Sets the new password once every required step is verified; the request is then spent."""
+    progress = TwoStepProgress.objects.select_for_update().get(request=request)
+    request.two_step = progress
+    if not two_step_ready(request=request):
+        return False
+    progress.completed_at = timezone.now()
+    progress.save(update_fields=["completed_at"])
+    password_reset_complete(
+        user=request.user, password=password, flow=Flow.TWO_STEP, ip=ip, request=request
+    )
+    return True
+
+
+@transaction.atomic
+def two_step_contact_admin(*, request: RecoveryRequest, ip: str | None) -> ContactRequest:
+    """ "Contactez votre administrateur": the school sees the request in the admin."""
+    progress = TwoStepProgress.objects.select_for_update().get(request=request)
+    existing = ContactRequest.objects.filter(request=request).first()
+    if existing:
+        return existing
+    progress.admin_contacted_at = timezone.now()
+    progress.save(update_fields=["admin_contacted_at"])
+    _log(request, "contact_admin", Outcome.PENDING)
+    return ContactRequest.objects.create(
+        tenant=request.tenant, request=request, user=request.user, login=request.login, ip=ip
+    )
+
+
+def _log(request: RecoveryRequest, kind: str, outcome: str) -> None:
+    recovery_event_log(
+        tenant=request.tenant, flow=Flow.TWO_STEP, kind=kind, outcome=outcome,
+        request=request, user=request.user, ip=request.ip,
+    )  # fmt: skip

@@ -1,0 +1,173 @@
+"""“Votre compte n'est pas accessible ?”: address → method → code (×1 or ×2) → new password."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.password_policy import checklist_context
+from portal.http import client_ip, no_store
+from recovery import throttle
+from recovery.forms import CodeForm
+from recovery.models import Flow, RecoveryRequest
+from recovery.two_step import services
+from recovery.two_step.forms import AddressForm, MethodForm, TwoStepPasswordForm
+from tenants.features import feature_required
+
+SESSION_KEY = "two_step_request"
+STARTS_BEFORE_CAPTCHA = throttle.Limit("two-step-start-ip", 3, 3600)
+FEATURE = "two_step_reset"
+
+
+def _current(request: HttpRequest) -> RecoveryRequest | None:
+    public_id = request.session.get(SESSION_KEY)
+    if not public_id:
+        return None
+    recovery = (
+        RecoveryRequest.objects.select_related("tenant", "user", "two_step")
+        .filter(public_id=public_id, tenant=request.tenant, flow=Flow.TWO_STEP)
+        .first()
+    )
+    if recovery is None or recovery.two_step.completed_at is not None:
+        return None
+    return recovery
+
+
+def _steps(recovery: RecoveryRequest) -> dict:
+    required = recovery.tenant.two_step_methods_required
+    done = len(recovery.two_step.verified)
+    steps = [{"label": _("étape de vérification %(n)d") % {"n": n + 1}, "done": n < done,
+              "current": n == done} for n in range(required)]  # fmt: skip
+    steps.append(
+        {"label": _("choisir un nouveau mot de passe"), "done": False, "current": done >= required}
+    )
+    return {"steps": steps, "step_number": min(done + 1, required), "required": required}
+
+
+@feature_required(FEATURE)
+@no_store
+def start(request: HttpRequest) -> HttpResponse:
+    ip = client_ip(request) or "unknown"
+    with_captcha = throttle.throttle_exceeded(
+        tenant=request.tenant, limit=STARTS_BEFORE_CAPTCHA, subject=ip
+    )
+    data = request.POST if request.method == "POST" else None
+    form = AddressForm(data, with_captcha=with_captcha)
+    if form.is_bound and form.is_valid():
+        throttle.throttle_hit(tenant=request.tenant, limit=STARTS_BEFORE_CAPTCHA, subject=ip)
+        recovery = services.two_step_start(
+            tenant=request.tenant, address=form.cleaned_data["address"], ip=client_ip(request)
+        )
+        request.session[SESSION_KEY] = str(recovery.public_id)
+        return redirect("two_step:method")
+    status = 400 if form.is_bound else 200
+    return render(request, "recovery/two_step/start.html", {"form": form}, status=status)
+
+
+@feature_required(FEATURE)
+@no_store
+@sensitive_post_parameters("full_number")
+def method(request: HttpRequest) -> HttpResponse:
+    recovery = _current(request)
+    if recovery is None:
+        return redirect("two_step:start")
+    if services.two_step_ready(request=recovery):
+        return redirect("two_step:password")
+    options = services.two_step_options(request=recovery)
+    data = request.POST if request.method == "POST" else None
+    form = MethodForm(data, options=options, initial={"method": request.GET.get("method")})
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            outcome = services.two_step_send(
+                request=recovery,
+                option_key=form.cleaned_data["method"],
+                full_number=form.cleaned_data["full_number"],
+            )
+            if outcome == services.SendOutcome.SENT:
+                return redirect("two_step:code")
+            if outcome == services.SendOutcome.WRONG_NUMBER:
+                form.add_error(
+                    "full_number",
+                    _("Ce numéro ne correspond pas au numéro de téléphone mobile enregistré."),
+                )
+            else:
+                form.add_error(None, _("Trop d'essais. Contactez votre administrateur."))
+    context = {"form": form, "recovery": recovery, "no_options": not options, **_steps(recovery)}
+    return render(request, "recovery/two_step/method.html", context, status=status)
+
+
+@feature_required(FEATURE)
+@no_store
+def code(request: HttpRequest) -> HttpResponse:
+    recovery = _current(request)
+    if recovery is None:
+        return redirect("two_step:start")
+    pending = recovery.two_step.pending_method
+    if not pending:
+        return redirect("two_step:method")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            if services.two_step_verify(request=recovery, code=form.cleaned_data["code"]):
+                recovery.two_step.refresh_from_db()
+                if services.two_step_ready(request=recovery):
+                    return redirect("two_step:password")
+                return redirect("two_step:method")
+            form.add_error("code", _("Ce code est incorrect ou a expiré. Réessayez."))
+    kind = pending.split(":", 1)[0]
+    context = {"form": form, "kind": kind, "method_key": pending, **_steps(recovery)}
+    return render(request, "recovery/two_step/code.html", context, status=status)
+
+
+@feature_required(FEATURE)
+@no_store
+@sensitive_post_parameters("password1", "password2")
+def password(request: HttpRequest) -> HttpResponse:
+    recovery = _current(request)
+    if recovery is None:
+        return redirect("two_step:start")
+    if not services.two_step_ready(request=recovery):
+        return redirect("two_step:method")
+    data = request.POST if request.method == "POST" else None
+    form = TwoStepPasswordForm(data, user=recovery.user)
+    if form.is_bound and form.is_valid():
+        if services.two_step_complete(
+            request=recovery, password=form.cleaned_data["password1"], ip=client_ip(request)
+        ):
+            request.session.pop(SESSION_KEY, None)
+            return redirect("two_step:done")
+        return redirect("two_step:start")
+    context = {
+        "form": form,
+        **_steps(recovery),
+        **checklist_context(
+            tenant=request.tenant, user=recovery.user, password=form.data.get("password1", "")
+        ),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "recovery/two_step/password.html", context, status=status)
+
+
+@feature_required(FEATURE)
+def done(request: HttpRequest) -> HttpResponse:
+    return render(request, "recovery/two_step/done.html")
+
+
+@require_POST
+@feature_required(FEATURE)
+def contact_admin(request: HttpRequest) -> HttpResponse:
+    recovery = _current(request)
+    if recovery is None:
+        return redirect("two_step:start")
+    services.two_step_contact_admin(request=recovery, ip=client_ip(request))
+    return render(request, "recovery/two_step/contact_sent.html")
+
+
+def cancel(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    return redirect("account_login")
