@@ -71,7 +71,7 @@ class PersonForm(forms.ModelForm):
             return ""
         if not (len(value) == 10 and value.isascii() and value.isdigit()):
             raise forms.ValidationError(_("Le numéro d'élève compte exactement 10 chiffres."))
-        clash = User.objects.filter(tenant=self.instance.tenant, student_number=value)
+        clash = User.objects.filter(student_number=value)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -80,7 +80,6 @@ class PersonForm(forms.ModelForm):
 
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"].strip()
-        tenant = self.instance.tenant
         if not identifier:
             first = self.data.get("first_name", "")
             last = self.data.get("last_name", "")
@@ -88,8 +87,8 @@ class PersonForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("Indiquez un identifiant, ou le nom pour le générer.")
                 )
-            return identifier_generate(tenant=tenant, first_name=first, last_name=last)
-        clash = User.objects.filter(tenant=tenant, identifier__iexact=identifier)
+            return identifier_generate(first_name=first, last_name=last)
+        clash = User.objects.filter(identifier__iexact=identifier)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():

@@ -5,7 +5,6 @@ import re
 import unicodedata
 
 from accounts.models import User
-from tenants.models import Tenant
 
 
 def ascii_fold(text: str) -> str:
@@ -29,12 +28,13 @@ def identifier_base(*, first_name: str, last_name: str) -> str:
     return f"{initial}{name_key(last_name)}"[:140] or "compte"
 
 
-def identifier_generate(*, tenant: Tenant, first_name: str, last_name: str) -> str:
-    """The first free identifier of the form base, base1, base2, … within the tenant."""
+def identifier_generate(*, first_name: str, last_name: str) -> str:
+    """The first free identifier of the form base, base1, base2, … within the active tenant
+    scope (tenants.scoping)."""
     base = identifier_base(first_name=first_name, last_name=last_name)
     taken = {
         value.lower()
-        for value in User.objects.filter(tenant=tenant, identifier__istartswith=base).values_list(
+        for value in User.objects.filter(identifier__istartswith=base).values_list(
             "identifier", flat=True
         )
     }

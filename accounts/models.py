@@ -44,7 +44,7 @@ class UserManager(BaseUserManager["User"]):
             return self.all()
         if tenant is None or viewer.tenant_id != tenant.id:
             return self.none()
-        in_tenant = self.filter(tenant=tenant)
+        in_tenant = self.all()  # the host's tenant's (tenants.scoping)
         if viewer.is_superuser or viewer.is_tenant_admin:
             return in_tenant
         if not viewer.is_secretary:

@@ -14,7 +14,8 @@ def user_for_login(*, tenant: Tenant | None, identifier: str) -> User | None:
     if not identifier:
         return None
     users = User.objects.filter(identifier__iexact=identifier)
-    users = users.filter(tenant=tenant) if tenant else users.filter(tenant__isnull=True)
+    # A tenant's host sees its people (tenants.scoping); the platform host, its administrators.
+    users = users if tenant else users.filter(tenant__isnull=True)
     return users.select_related("tenant").first()
 
 

@@ -114,7 +114,7 @@ def main() -> None:
                 for i, c in enumerate(shared_clients)
             ]
         )
-        mismatches, unbalanced = ledger_reconcile(tenant=tenant)
+        mismatches, unbalanced = ledger_reconcile()
         paid = Invitation.objects.filter(status=InvitationStatus.PAID).count()
         shared_wallet.refresh_from_db()
 

@@ -15,19 +15,15 @@ INBOX_LIMIT = 200
 
 
 def inbox_messages(*, tenant: Tenant | None) -> QuerySet[Message]:
-    """The tenant's messages, newest first; at the platform host (no tenant) every message."""
+    """The tenant's messages, newest first (tenants.scoping); at the platform host (no tenant)
+    every message, with its tenant."""
     messages = Message.objects.order_by("-created_at", "-id").defer("body_text", "body_html")
-    if tenant is not None:
-        return messages.filter(tenant=tenant)
-    return messages.select_related("tenant")
+    return messages if tenant is not None else messages.select_related("tenant")
 
 
-def inbox_message_get(*, tenant: Tenant | None, message_id: int) -> Message:
-    """One message of this tenant, else 404."""
-    messages = Message.objects.all()
-    if tenant is not None:
-        messages = messages.filter(tenant=tenant)
-    return get_object_or_404(messages, pk=message_id)
+def inbox_message_get(*, message_id: int) -> Message:
+    """One message of the host's tenant (tenants.scoping), else 404."""
+    return get_object_or_404(Message, pk=message_id)
 
 
 @dataclass(frozen=True)

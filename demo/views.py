@@ -38,5 +38,5 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dev_inbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
     _require_demo()
-    message = selectors.inbox_message_get(tenant=request.tenant, message_id=message_id)
+    message = selectors.inbox_message_get(message_id=message_id)
     return render(request, "demo/dev_inbox_message.html", {"message": message})

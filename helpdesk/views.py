@@ -49,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
             person_search(viewer=request.user, tenant=request.tenant, query=query)
         )
     else:
-        stats = week_stats(tenant=request.tenant)
+        stats = week_stats()
         context |= {
             "stats": stats,
             "requests_chart": bar_chart(

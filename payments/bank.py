@@ -176,21 +176,16 @@ def bank_import_preview(
     *, tenant: Tenant, filename: str, data: bytes, by: User | None
 ) -> BankImport:
     sha = hashlib.sha256(data).hexdigest()
-    if BankImport.objects.filter(
-        tenant=tenant, sha256=sha, status=BankImportStatus.APPLIED
-    ).exists():
+    if BankImport.objects.filter(sha256=sha, status=BankImportStatus.APPLIED).exists():
         raise BankStatementAlreadyImported()
     statement_id, entries = camt053_parse(data)
     references = {e.entry_ref: _find_reference(e.communication) for e in entries}
     wallets = {
         w.reference: w
-        for w in Wallet.objects.filter(
-            tenant=tenant, reference__in=[r for r in references.values() if r]
-        )
+        for w in Wallet.objects.filter(reference__in=[r for r in references.values() if r])
     }
     credited = set(
         BankLine.objects.filter(
-            tenant=tenant,
             status=BankLineStatus.CREDITED,
             entry_ref__in=[e.entry_ref for e in entries],
         ).values_list("entry_ref", flat=True)
@@ -242,7 +237,7 @@ def bank_import_apply(*, bank_import: BankImport, by: User | None) -> int:
             locked = locks.bank_import_lock(bank_import_id=bank_import.pk)
             if locked.status == BankImportStatus.APPLIED or (
                 BankImport.objects.filter(
-                    tenant=locked.tenant, sha256=locked.sha256, status=BankImportStatus.APPLIED
+                    sha256=locked.sha256, status=BankImportStatus.APPLIED
                 ).exists()
             ):
                 raise BankStatementAlreadyImported()
@@ -254,7 +249,7 @@ def bank_import_apply(*, bank_import: BankImport, by: User | None) -> int:
             )
             for line in lines:
                 if BankLine.objects.filter(
-                    tenant=locked.tenant, entry_ref=line.entry_ref, status=BankLineStatus.CREDITED
+                    entry_ref=line.entry_ref, status=BankLineStatus.CREDITED
                 ).exists():
                     BankLine.objects.filter(pk=line.pk).update(status=BankLineStatus.DUPLICATE)
                     continue

@@ -37,7 +37,7 @@ def render_pdf(template: str, context: dict) -> bytes:
 
 
 def receipt_pdf(*, invitation: Invitation) -> bytes:
-    wallet = Wallet.objects.filter(tenant=invitation.tenant, owner=invitation.debtor).first()
+    wallet = Wallet.objects.filter(owner=invitation.debtor).first()
     return render_pdf(
         "payments/pdf/receipt.html",
         {

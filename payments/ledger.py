@@ -93,14 +93,12 @@ def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
     return balance_after
 
 
-def ledger_reconcile(*, tenant: Tenant | None = None) -> tuple[list[Mismatch], list[int]]:
+def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
     """Every wallet's balance against the sum of its lines (and its last running balance), and
-    every transaction's lines summing to zero. Returns (wallet mismatches, unbalanced tx ids)."""
+    every transaction's lines summing to zero, in the active tenant scope. Returns (wallet
+    mismatches, unbalanced tx ids)."""
     wallets = Wallet.objects.select_related("owner").annotate(ledger=Sum("lines__amount_cents"))
     transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
-    if tenant is not None:
-        wallets = wallets.filter(tenant=tenant)
-        transactions = transactions.filter(tenant=tenant)
     mismatches = []
     for wallet in wallets:
         ledger = wallet.ledger or 0

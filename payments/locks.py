@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from payments.models import BankImport, Invitation, Wallet
-from tenants.models import Tenant
 
 
 def wallet_qs_select_for_update() -> QuerySet[Wallet]:
@@ -28,9 +27,9 @@ def wallet_lock(*, wallet_id: int) -> Wallet:
     return wallet_qs_select_for_update().get(pk=wallet_id)
 
 
-def wallet_of_owner_lock(*, tenant: Tenant, owner_id: int) -> Wallet | None:
-    """The owner's wallet at this tenant, locked; None if the owner has none yet."""
-    return wallet_qs_select_for_update().filter(tenant=tenant, owner_id=owner_id).first()
+def wallet_of_owner_lock(*, owner_id: int) -> Wallet | None:
+    """The owner's wallet, locked; None if the owner has none yet."""
+    return wallet_qs_select_for_update().filter(owner_id=owner_id).first()
 
 
 def invitation_qs_select_for_update() -> QuerySet[Invitation]:

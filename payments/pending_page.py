@@ -128,7 +128,7 @@ def pending_invitations_page(
     if not records:
         if page == 1:
             return PendingPage(CountedPage([], 1, 0, per_page), None)
-        total = selectors.invitations_pending(tenant=tenant, debtor=debtor).count()
+        total = selectors.invitations_pending(debtor=debtor).count()
         last = max(1, ceil(total / per_page))
         if last >= page:  # the rows went between the two queries
             return PendingPage(CountedPage([], page, total, per_page), None)

@@ -43,7 +43,7 @@ def invitation_get_for_debtor(*, tenant: Tenant | None, user: User, pk: int) -> 
     if not payments_enabled_for_parent(tenant=tenant, user=user):
         raise Http404
     invitation = (
-        Invitation.objects.filter(tenant=tenant, debtor=user, pk=pk)
+        Invitation.objects.filter(debtor=user, pk=pk)
         .select_related("activity", "beneficiary", "debtor", "tenant")
         .first()
     )
@@ -55,14 +55,14 @@ def invitation_get_for_debtor(*, tenant: Tenant | None, user: User, pk: int) -> 
 def wallet_get_for_owner(*, tenant: Tenant | None, user: User) -> Wallet | None:
     if not payments_enabled_for_parent(tenant=tenant, user=user):
         raise Http404
-    return Wallet.objects.filter(tenant=tenant, owner=user).first()
+    return Wallet.objects.filter(owner=user).first()
 
 
 def wallet_by_calendar_token(*, tenant: Tenant | None, token: str) -> Wallet:
     if not tenant_has_feature(tenant, "payments") or not token:
         raise Http404
     wallet = (
-        Wallet.objects.filter(tenant=tenant, calendar_token=token, owner__is_active=True)
+        Wallet.objects.filter(calendar_token=token, owner__is_active=True)
         .select_related("owner")
         .first()
     )
@@ -71,26 +71,20 @@ def wallet_by_calendar_token(*, tenant: Tenant | None, token: str) -> Wallet:
     return wallet
 
 
-def _for_debtor(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(tenant=tenant, debtor=debtor).select_related(
+def _for_debtor(*, debtor: User) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(debtor=debtor).select_related(
         "activity", "beneficiary", "debtor"
     )
 
 
-def invitations_pending(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
+def invitations_pending(*, debtor: User) -> QuerySet[Invitation]:
     return (
-        _for_debtor(tenant=tenant, debtor=debtor)
-        .filter(status=InvitationStatus.PENDING)
-        .order_by("due_on", "pk")
+        _for_debtor(debtor=debtor).filter(status=InvitationStatus.PENDING).order_by("due_on", "pk")
     )
 
 
-def invitations_history(*, tenant: Tenant, debtor: User) -> QuerySet[Invitation]:
-    return (
-        _for_debtor(tenant=tenant, debtor=debtor)
-        .filter(status__in=ANSWERED)
-        .order_by("-starts_on", "-pk")
-    )
+def invitations_history(*, debtor: User) -> QuerySet[Invitation]:
+    return _for_debtor(debtor=debtor).filter(status__in=ANSWERED).order_by("-starts_on", "-pk")
 
 
 def wallet_lines(*, wallet: Wallet) -> QuerySet[LedgerLine]:
@@ -130,10 +124,10 @@ class CalendarEvent:
 
 
 def calendar_events(
-    *, tenant: Tenant, debtor: User, start: date | None = None, end: date | None = None
+    *, debtor: User, start: date | None = None, end: date | None = None
 ) -> list[CalendarEvent]:
     """Due dates of pending invitations and dates of activities (unless declined or cancelled)."""
-    invitations = _for_debtor(tenant=tenant, debtor=debtor).exclude(
+    invitations = _for_debtor(debtor=debtor).exclude(
         status__in=[InvitationStatus.DECLINED, InvitationStatus.CANCELLED]
     )
     events: list[CalendarEvent] = []
@@ -177,14 +171,14 @@ def activities_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[Ac
     if tenant is None:
         return Activity.objects.all() if viewer.is_superuser else Activity.objects.none()
     schools = schools_visible_to(viewer=viewer, tenant=tenant)
-    return Activity.objects.filter(tenant=tenant, school__in=schools)
+    return Activity.objects.filter(school__in=schools)
 
 
 def wallets_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[Wallet]:
     if tenant is None:
         return Wallet.objects.all() if viewer.is_superuser else Wallet.objects.none()
     people = people_visible_to(viewer=viewer, tenant=tenant)
-    return Wallet.objects.filter(tenant=tenant, owner__in=people.values("pk"))
+    return Wallet.objects.filter(owner__in=people.values("pk"))
 
 
 def activity_totals(*, activity: Activity) -> dict[str, int]:

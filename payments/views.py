@@ -147,7 +147,7 @@ def _pending_rows(values, *, wallet: Wallet | WalletSummary, debtor) -> list[dic
 @feature_required("payments")
 def history(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
-    answered = selectors.invitations_history(tenant=request.tenant, debtor=request.user)
+    answered = selectors.invitations_history(debtor=request.user)
     page = Paginator(answered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -312,7 +312,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     receipts = dict(
         Invitation.objects.filter(
-            tenant=request.tenant,
             debtor=request.user,
             payment_id__in=[line.transaction_id for line in page.object_list],
         ).values_list("payment_id", "pk")
@@ -388,9 +387,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
     first = _month(request.GET.get("mois"))
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    events = selectors.calendar_events(
-        tenant=request.tenant, debtor=request.user, start=weeks[0][0], end=weeks[-1][-1]
-    )
+    events = selectors.calendar_events(debtor=request.user, start=weeks[0][0], end=weeks[-1][-1])
     by_day: dict[date, list] = {}
     for event in events:
         by_day.setdefault(event.day, []).append(event)
@@ -432,7 +429,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private iCalendar feed: no login (a phone's calendar cannot log in), the unguessable
     token is the key; renewing it revokes the old address."""
     wallet = selectors.wallet_by_calendar_token(tenant=request.tenant, token=token)
-    events = selectors.calendar_events(tenant=request.tenant, debtor=wallet.owner)
+    events = selectors.calendar_events(debtor=wallet.owner)
     body = ical_feed(
         events=events,
         calendar_name=f"{request.tenant.display_name} — {wallet.owner.get_full_name()}",

@@ -42,12 +42,14 @@ admin_site = PortalAdminSite(name="admin")
 class TenantScopedAdmin(admin.ModelAdmin):
     """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
 
-    Subclasses say how a row reaches its tenant (`tenant_field`) and may narrow further with
-    `scope_queryset` (a secretary's schools). Secretaries and tenant administrators get the
-    permissions named in `secretary_permissions`; platform superusers get everything.
+    A tenant-owned model's scoped manager already shows only the host's tenant
+    (tenants.scoping); the admin of the tenant itself names the field that leads to it
+    (`tenant_field`). Subclasses may narrow further with `scope_queryset` (a secretary's
+    schools). Secretaries and tenant administrators get the permissions named in
+    `secretary_permissions`; platform superusers get everything.
     """
 
-    tenant_field = "tenant"
+    tenant_field: str | None = None
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
 
     def get_queryset(self, request: HttpRequest):
@@ -55,11 +57,13 @@ class TenantScopedAdmin(admin.ModelAdmin):
         tenant = getattr(request, "tenant", None)
         if tenant is None:
             return queryset if request.user.is_superuser else queryset.none()
-        return self.scope_queryset(request, queryset.filter(**{self.tenant_field: tenant}))
+        if self.tenant_field:
+            queryset = queryset.filter(**{self.tenant_field: tenant})
+        return self.scope_queryset(request, queryset)
 
     def get_exclude(self, request: HttpRequest, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
-        if getattr(request, "tenant", None) is not None and self.tenant_field == "tenant":
+        if getattr(request, "tenant", None) is not None and self.tenant_field is None:
             exclude.append("tenant")
         return exclude
 
@@ -95,6 +99,6 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, "delete")
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        if self.tenant_field == "tenant" and getattr(request, "tenant", None) is not None:
+        if self.tenant_field is None and getattr(request, "tenant", None) is not None:
             obj.tenant = request.tenant
         super().save_model(request, obj, form, change)

@@ -55,10 +55,10 @@ def link_token_issue(
 
 
 def link_token_check(
-    *, secret: str, tenant_id: int, purpose: str = "reset", now: datetime | None = None
+    *, secret: str, purpose: str = "reset", now: datetime | None = None
 ) -> LinkToken | None:
-    """The live token this secret names at this tenant, or None (unknown, used, expired,
-    revoked, another tenant's, or the account changed since)."""
+    """The live token this secret names in the host's tenant (tenants.scoping), or None
+    (unknown, used, expired, revoked, another tenant's, or the account changed since)."""
     if not secret or len(secret) > 100:
         return None
     now = now or timezone.now()
@@ -66,7 +66,6 @@ def link_token_check(
         LinkToken.objects.select_related("user")
         .filter(
             secret_hash=_hash(secret),
-            tenant_id=tenant_id,
             purpose=purpose,
             used_at__isnull=True,
             revoked_at__isnull=True,

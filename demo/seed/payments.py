@@ -15,6 +15,7 @@ from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
 from payments.services.invitations import invitation_pay
 from payments.services.wallets import wallet_get_or_create, wallet_top_up
 from tenants.models import School, Tenant
+from tenants.scoping import tenant_scope
 
 TENANT = "creos"
 SCHOOL = "CREOS-CENTRE"
@@ -27,10 +28,17 @@ PHOTO_KEY = "demo-pay-class-photo"
 @transaction.atomic
 def payments_seed() -> dict[str, int]:
     tenant = Tenant.objects.filter(slug=TENANT).first()
-    school = School.objects.filter(tenant=tenant, code=SCHOOL).first()
-    parent = User.objects.filter(tenant=tenant, identifier__iexact=PARENT).first()
-    children = [User.objects.filter(tenant=tenant, identifier__iexact=i).first() for i in CHILDREN]
-    if not (tenant and school and parent and all(children)):
+    if tenant is None:
+        return {"activities": 0, "invitations": 0}
+    with tenant_scope(tenant):
+        return _payments_seed(tenant)
+
+
+def _payments_seed(tenant: Tenant) -> dict[str, int]:
+    school = School.objects.filter(code=SCHOOL).first()
+    parent = User.objects.filter(identifier__iexact=PARENT).first()
+    children = [User.objects.filter(identifier__iexact=i).first() for i in CHILDREN]
+    if not (school and parent and all(children)):
         return {"activities": 0, "invitations": 0}
     camille, nolan = children
     today = timezone.localdate()

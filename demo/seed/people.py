@@ -9,6 +9,7 @@ from accounts.numen import numen_hash
 from demo.totp import demo_totp_key
 from recovery.codes import PhoneDevice, SecondaryEmailDevice
 from tenants.models import School, Tenant
+from tenants.scoping import scopes_disabled, tenant_scope
 
 DEMO_PASSWORD = "Cartable-Demo-1"  # noqa: S105 - published in the README on purpose
 
@@ -62,34 +63,42 @@ GUARDIANS = [("creos", "jacqueline.dubois", ["camille.muller", "nolan.muller"])]
 
 
 def people_seed(*, tenants: dict[str, Tenant]) -> int:
-    """Every demo person of these tenants (by slug) and the platform administrator; returns how
-    many named accounts there are."""
-    people = {}
-    for slug, identifier, first, last, email, roles, school_code in PEOPLE:
-        tenant = tenants[slug]
-        people[(slug, identifier)] = _person(
-            tenant, identifier, first, last, email, roles, school_code
-        )
-    for slug, parent_id, child_ids in GUARDIANS:
-        for child_id in child_ids:
+    """Every demo person of these tenants (by slug), each tenant in its own scope, and the
+    platform administrator; returns how many named accounts there are."""
+    count = 0
+    for slug, tenant in tenants.items():
+        with tenant_scope(tenant):
+            count += _tenant_people_seed(slug, tenant)
+    with scopes_disabled():  # the platform's own account belongs to no tenant
+        _totp_device(_platform_admin())
+    return count + 1
+
+
+def _tenant_people_seed(slug: str, tenant: Tenant) -> int:
+    people = {
+        identifier: _person(tenant, identifier, first, last, email, roles, school_code)
+        for row_slug, identifier, first, last, email, roles, school_code in PEOPLE
+        if row_slug == slug
+    }
+    for row_slug, parent_id, child_ids in GUARDIANS:
+        for child_id in child_ids if row_slug == slug else []:
             GuardianLink.objects.get_or_create(
-                tenant=tenants[slug],
-                parent=people[(slug, parent_id)],
-                child=people[(slug, child_id)],
+                tenant=tenant, parent=people[parent_id], child=people[child_id]
             )
-    for first, last, numen, has_password in CRETEIL_STAFF:
-        _academy_staff(tenants["creteil"], first, last, numen, has_password)
-    _recovery_methods(people)
-    _never_activated_parent(tenants["creos"])
-    platform_admin = _platform_admin()
-    for user in [platform_admin, *people.values()]:
+    if slug == "creteil":
+        for first, last, numen, has_password in CRETEIL_STAFF:
+            _academy_staff(tenant, first, last, numen, has_password)
+    _recovery_methods(slug, people)
+    if slug == "creos":
+        _never_activated_parent(tenant)
+    for user in people.values():
         if user.is_staff:
             _totp_device(user)
-    return len(people) + 1
+    return len(people)
 
 
 def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
-    user = User.objects.filter(tenant=tenant, identifier__iexact=identifier).first()
+    user = User.objects.filter(identifier__iexact=identifier).first()
     if user is None:
         user = User(tenant=tenant, identifier=identifier)
     user.first_name, user.last_name, user.email = first, last, email
@@ -98,15 +107,15 @@ def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
     user.is_active = True
     user.set_password(DEMO_PASSWORD)
     user.save()
-    user.schools.set(School.objects.filter(tenant=tenant, code=school_code))
+    user.schools.set(School.objects.filter(code=school_code))
     return user
 
 
 def _academy_staff(tenant: Tenant, first: str, last: str, numen: str, has_password: bool) -> User:
     hashed = numen_hash(tenant_id=tenant.id, numen=numen)
-    user = User.objects.filter(tenant=tenant, numen_hash=hashed).first()
+    user = User.objects.filter(numen_hash=hashed).first()
     if user is None:
-        identifier = identifier_generate(tenant=tenant, first_name=first, last_name=last)
+        identifier = identifier_generate(first_name=first, last_name=last)
         user = User(tenant=tenant, identifier=identifier, numen_hash=hashed)
     user.first_name, user.last_name = first, last
     user.email = f"{user.identifier}@ac-creteil.localhost"
@@ -117,7 +126,7 @@ def _academy_staff(tenant: Tenant, first: str, last: str, numen: str, has_passwo
     else:
         user.set_unusable_password()
     user.save()
-    user.schools.set(School.objects.filter(tenant=tenant))
+    user.schools.set(School.objects.all())
     return user
 
 
@@ -128,9 +137,11 @@ RECOVERY_METHODS = [
 ]
 
 
-def _recovery_methods(people: dict) -> None:
-    for slug, identifier, number, email in RECOVERY_METHODS:
-        user = people[(slug, identifier)]
+def _recovery_methods(slug: str, people: dict[str, User]) -> None:
+    for row_slug, identifier, number, email in RECOVERY_METHODS:
+        if row_slug != slug:
+            continue
+        user = people[identifier]
         PhoneDevice.objects.update_or_create(
             user=user, name="phone", defaults={"number": number, "confirmed": True}
         )
@@ -160,13 +171,13 @@ def _totp_device(user: User) -> None:
 def _never_activated_parent(tenant: Tenant) -> User:
     """A parent the secretary created but who never activated: no usable password. The README
     says to print his activation letter from the admin (the code is never printed here)."""
-    user = User.objects.filter(tenant=tenant, identifier__iexact="nouveau.parent").first()
+    user = User.objects.filter(identifier__iexact="nouveau.parent").first()
     user = user or User(tenant=tenant, identifier="nouveau.parent")
     user.first_name, user.last_name = "Nicolas", "Nouveau"
     user.email = "nouveau.parent@example.be"
     user.is_parent, user.is_active, user.must_change_password = True, True, False
     user.set_unusable_password()
     user.save()
-    user.schools.set(School.objects.filter(tenant=tenant))
+    user.schools.set(School.objects.all())
     user.activation_codes.all().delete()
     return user

@@ -1,6 +1,7 @@
 """Demo tenants shaped like the seeds: their hosts, features, password rules and schools."""
 
 from tenants.models import PasswordRules, School, Tenant, TenantHost
+from tenants.scoping import tenant_scope
 
 TENANTS = [
     {
@@ -85,11 +86,12 @@ def tenant_seed(*, spec: dict) -> Tenant:
             **features,
         },
     )
-    TenantHost.objects.update_or_create(
-        host=f"{spec['slug']}.localhost", defaults={"tenant": tenant, "is_primary": True}
-    )
-    for name, code, mail_domain in spec["schools"]:
-        School.objects.update_or_create(
-            tenant=tenant, code=code, defaults={"name": name, "mail_domain": mail_domain}
+    with tenant_scope(tenant):
+        TenantHost.objects.update_or_create(
+            host=f"{spec['slug']}.localhost", defaults={"tenant": tenant, "is_primary": True}
         )
+        for name, code, mail_domain in spec["schools"]:
+            School.objects.update_or_create(
+                tenant=tenant, code=code, defaults={"name": name, "mail_domain": mail_domain}
+            )
     return tenant

@@ -19,6 +19,9 @@ from accounts.models import User
 from helpdesk.models import HelpdeskAction
 from helpdesk.selectors.access import RECENT_ACTIONS, person_get_for_helpdesk
 from outbox.models import Message, Status
+from payments.models import Wallet
+from payments.money import format_cents
+from payments.selectors import invitations_pending
 from recovery import throttle
 from recovery.codes import PhoneDevice, SecondaryEmailDevice, mask_email
 from recovery.models import RecoveryEvent, RecoveryRequest
@@ -92,9 +95,7 @@ def person_card(*, viewer: User, tenant: Tenant | None, person_id: int) -> Perso
         messages=list(person_messages(person=person)[:RECENT_MESSAGES]),
         throttles=person_throttles(person=person, devices=devices),
         actions=list(
-            HelpdeskAction.objects.filter(target=person, tenant=person.tenant).select_related(
-                "actor"
-            )[:RECENT_ACTIONS]
+            HelpdeskAction.objects.filter(target=person).select_related("actor")[:RECENT_ACTIONS]
         ),
     )
     card.activation = person_activation_summary(person=person)
@@ -146,7 +147,7 @@ def person_messages(*, person: User) -> QuerySet[Message]:
     mine = Q(user=person)
     if person.email:
         mine |= Q(user__isnull=True, to__iexact=person.email)
-    return Message.objects.filter(mine, tenant=person.tenant).defer("body_text", "body_html")
+    return Message.objects.filter(mine).defer("body_text", "body_html")
 
 
 def person_message_get(*, person: User, message_id: int) -> Message:
@@ -177,7 +178,7 @@ _EVENT_LABELS = {
 
 def person_attempts(*, person: User, limit: int = RECENT_ATTEMPTS) -> list[Attempt]:
     requests = (
-        RecoveryRequest.objects.filter(user=person, tenant=person.tenant)
+        RecoveryRequest.objects.filter(user=person)
         .select_related("initiated_by")
         .prefetch_related(
             Prefetch(
@@ -279,20 +280,13 @@ def person_code_devices(*, person: User) -> list[PhoneDevice | SecondaryEmailDev
     ]
 
 
-# --- Payments (the other app's selectors, when it is installed) ----------------------------------
+# --- Payments -------------------------------------------------------------------------------------
 
 
 def _add_payments(card: PersonCard) -> None:
-    try:
-        from payments.models import Wallet
-        from payments.money import format_cents
-        from payments.selectors import invitations_pending
-    except ImportError:  # the payments app is optional for the help desk
-        return
     person = card.person
-    tenant = person.tenant
     card.payments_shown = True
-    wallet = Wallet.objects.filter(tenant=tenant, owner=person).first()
+    wallet = Wallet.objects.filter(owner=person).first()
     card.wallet_balance = format_cents(wallet.balance_cents if wallet else 0)
     card.pending_invitations = [
         {
@@ -302,5 +296,5 @@ def _add_payments(card: PersonCard) -> None:
             "due_on": invitation.due_on,
             "overdue": invitation.is_overdue(),
         }
-        for invitation in invitations_pending(tenant=tenant, debtor=person)
+        for invitation in invitations_pending(debtor=person)
     ]

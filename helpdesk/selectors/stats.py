@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from outbox.models import Message, Status
 from recovery.models import Flow, Outcome, RecoveryRequest
-from tenants.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -34,15 +33,12 @@ class WeekStats:
         return sum(c.value for c in self.messages)
 
 
-def week_stats(*, tenant: Tenant | None, now: datetime | None = None) -> WeekStats:
-    """Recovery requests of the last 7 days by flow and outcome, messages by delivery state.
-    `tenant=None` (the platform host) counts every tenant."""
+def week_stats(*, now: datetime | None = None) -> WeekStats:
+    """Recovery requests of the last 7 days by flow and outcome, messages by delivery state, of
+    the active tenant scope (the platform host's unscoped view counts every tenant)."""
     since = (now or timezone.now()) - timedelta(days=7)
     requests = RecoveryRequest.objects.filter(created_at__gte=since)
     messages = Message.objects.filter(created_at__gte=since)
-    if tenant is not None:
-        requests = requests.filter(tenant=tenant)
-        messages = messages.filter(tenant=tenant)
 
     pairs = {
         (row["flow"], row["outcome"]): row["n"]

@@ -328,7 +328,7 @@ def _answer_start(
 
 def _debtor_wallet_lock(*, tenant: Tenant, invitation: Invitation) -> Wallet:
     """The debtor's wallet locked, created first if the debtor has none yet."""
-    wallet = locks.wallet_of_owner_lock(tenant=tenant, owner_id=invitation.debtor_id)
+    wallet = locks.wallet_of_owner_lock(owner_id=invitation.debtor_id)
     if wallet is None:
         created = wallet_get_or_create(tenant=tenant, owner=invitation.debtor)
         wallet = locks.wallet_lock(wallet_id=created.pk)

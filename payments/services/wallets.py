@@ -21,7 +21,7 @@ def wallet_get_or_create(*, tenant: Tenant, owner: User) -> Wallet:
     """The owner's wallet at this tenant, created with a fresh structured communication."""
     if owner.tenant_id != tenant.id:
         raise ValueError("a wallet belongs to a person of its own tenant")
-    wallet = Wallet.objects.filter(tenant=tenant, owner=owner).first()
+    wallet = Wallet.objects.filter(owner=owner).first()
     if wallet is not None:
         return wallet
     for _attempt in range(20):
@@ -30,7 +30,7 @@ def wallet_get_or_create(*, tenant: Tenant, owner: User) -> Wallet:
             with transaction.atomic():
                 return Wallet.objects.create(tenant=tenant, owner=owner, reference=reference)
         except IntegrityError:
-            wallet = Wallet.objects.filter(tenant=tenant, owner=owner).first()
+            wallet = Wallet.objects.filter(owner=owner).first()
             if wallet is not None:  # created meanwhile by a concurrent request
                 return wallet
     raise RuntimeError("no free structured communication found")

@@ -30,7 +30,7 @@ def _activatable(request: HttpRequest, modeladmin, queryset):
         )
         return None
     people = list(
-        users_activatable(queryset.filter(tenant=request.tenant))
+        users_activatable(queryset)
         .select_related("tenant")
         .order_by("last_name", "first_name", "identifier")
     )

@@ -194,12 +194,7 @@ def activation_batch_run(*, batch_id: int) -> LetterBatch:
     if not claimed:
         return batch
     try:
-        by_id = {
-            u.pk: u
-            for u in User.objects.filter(tenant=batch.tenant, pk__in=batch.people).select_related(
-                "tenant"
-            )
-        }
+        by_id = {u.pk: u for u in User.objects.filter(pk__in=batch.people).select_related("tenant")}
         people = [by_id[pk] for pk in batch.people if pk in by_id]
         if len(people) != batch.total:
             LetterBatch.objects.filter(pk=batch.pk).update(total=len(people))

@@ -197,15 +197,9 @@ def activation_code_verify(
     return None
 
 
-def activation_code_live(
-    *, code_id: int, tenant: Tenant, now: datetime | None = None
-) -> ActivationCode | None:
+def activation_code_live(*, code_id: int, now: datetime | None = None) -> ActivationCode | None:
     """Still usable: for the password page, which holds the verified code's id in the session."""
-    code = (
-        ActivationCode.objects.select_related("user", "user__tenant")
-        .filter(pk=code_id, tenant=tenant)
-        .first()
-    )
+    code = ActivationCode.objects.select_related("user", "user__tenant").filter(pk=code_id).first()
     now = now or timezone.now()
     if (
         code is None

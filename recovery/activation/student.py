@@ -53,7 +53,6 @@ def student_activation_process(
         return "throttled"
     student = (
         User.objects.filter(
-            tenant=tenant,
             is_student=True,
             student_number=student_number,
             identifier__iexact=username.strip(),

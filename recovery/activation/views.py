@@ -87,15 +87,13 @@ def link_open(request: HttpRequest, secret: str) -> HttpResponse:
 
 def _proof(request: HttpRequest):
     """(user, code or link token) proven by this session, or None."""
-    tenant = _tenant(request)
+    _tenant(request)
     proof = request.session.get(SESSION_KEY) or {}
     if proof.get("kind") == "code" and proof.get("until", 0) > timezone.now().timestamp():
-        code = services.activation_code_live(code_id=proof.get("code", 0), tenant=tenant)
+        code = services.activation_code_live(code_id=proof.get("code", 0))
         return (code.user, code) if code else None
     if proof.get("kind") == "link":
-        token = link_token_check(
-            secret=proof.get("secret", ""), tenant_id=tenant.pk, purpose=student.LINK_PURPOSE
-        )
+        token = link_token_check(secret=proof.get("secret", ""), purpose=student.LINK_PURPOSE)
         if token is not None and services.user_is_activatable(token.user):
             return token.user, token
     return None

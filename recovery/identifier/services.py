@@ -18,12 +18,11 @@ from recovery.services import (
     recovery_request_open,
 )
 from recovery.tokens import link_token_issue
-from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
 
-def _users_matching(*, tenant: Tenant, method: str, login: str) -> QuerySet[User]:
-    users = User.objects.filter(tenant=tenant)
+def _users_matching(*, method: str, login: str) -> QuerySet[User]:
+    users = User.objects.all()
     if method == "email":
         return users.filter(email__iexact=login).order_by("identifier")
     return users.filter(identifier__iexact=login)
@@ -36,7 +35,7 @@ def identifier_request_process(*, request_id: int) -> str:
     if settled is not None:
         return settled
 
-    users = list(_users_matching(tenant=request.tenant, method=request.method, login=request.login))
+    users = list(_users_matching(method=request.method, login=request.login))
     if not users:
         return recovery_request_finish(request, Outcome.NO_ACCOUNT)
     request.user = users[0]

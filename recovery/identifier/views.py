@@ -57,7 +57,7 @@ def link_open(request: HttpRequest, secret: str) -> HttpResponse:
 @sensitive_post_parameters("password1", "password2")
 def identifier_reset(request: HttpRequest) -> HttpResponse:
     secret = request.session.get(SESSION_LINK_KEY, "")
-    token = link_token_check(secret=secret, tenant_id=request.tenant.id)
+    token = link_token_check(secret=secret)
     if token is None:
         request.session.pop(SESSION_LINK_KEY, None)
         return render(request, "recovery/identifier/link_invalid.html", status=410)

@@ -39,9 +39,7 @@ def numen_identifier_lookup(
     """The identifier of the active account with exactly this surname and NUMEN, else None.
     A wrong surname, a wrong NUMEN, both, or too many tries: the same None."""
     candidates = list(
-        User.objects.filter(
-            tenant=tenant, is_active=True, numen_hash=numen_hash(tenant_id=tenant.id, numen=numen)
-        )
+        User.objects.filter(is_active=True, numen_hash=numen_hash(tenant_id=tenant.id, numen=numen))
     )
     match = next((u for u in candidates if name_key(u.last_name) == name_key(surname)), None)
     allowed = _within_limits(
@@ -66,9 +64,7 @@ def numen_identity_check(
     *, tenant: Tenant, identifier: str, numen: str, ip: str | None
 ) -> User | None:
     """Step 2/2 of the reset: the account whose identifier and NUMEN both match, else None."""
-    user = User.objects.filter(
-        tenant=tenant, identifier__iexact=identifier.strip(), is_active=True
-    ).first()
+    user = User.objects.filter(identifier__iexact=identifier.strip(), is_active=True).first()
     allowed = _within_limits(tenant=tenant, ip=ip, account_key=f"numen-id:{identifier.lower()}")
     hashed = numen_hash(tenant_id=tenant.id, numen=numen)
     if user is not None and allowed and hmac.compare_digest(user.numen_hash, hashed):

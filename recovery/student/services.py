@@ -70,11 +70,11 @@ def student_link_request_start(*, tenant: Tenant, address: str, ip: str | None) 
     )
 
 
-def _students_with_mailbox(*, tenant: Tenant, address: str) -> list[User]:
+def _students_with_mailbox(*, address: str) -> list[User]:
     if not address:
         return []
     return list(
-        User.objects.filter(tenant=tenant, is_student=True, school_email__iexact=address)
+        User.objects.filter(is_student=True, school_email__iexact=address)
         .select_related("tenant")
         .order_by("pk")
     )
@@ -89,7 +89,7 @@ def student_link_request_process(*, request_id: int) -> str:
     if not tenant_has_feature(request.tenant, "student_mailbox_reset"):
         return recovery_request_finish(request, Outcome.NO_ACCOUNT, "parcours désactivé")
 
-    students = _students_with_mailbox(tenant=request.tenant, address=request.login)
+    students = _students_with_mailbox(address=request.login)
     if not students:
         return recovery_request_finish(request, Outcome.NO_ACCOUNT)
     request.user = students[0]
@@ -261,9 +261,7 @@ def temporary_password_redeem(*, user: User, password: str, ip: str | None = Non
     stops working (nothing but the forced change can follow) and every other session ends."""
     now = timezone.now()
     candidate = (
-        TemporaryPassword.objects.filter(
-            user=user, tenant_id=user.tenant_id, used_at__isnull=True, expires_at__gt=now
-        )
+        TemporaryPassword.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now)
         .order_by("-created_at")
         .first()
     )

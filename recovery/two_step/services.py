@@ -44,10 +44,10 @@ class SendOutcome:
     LOCKED = "locked"
 
 
-def _user_for_address(*, tenant: Tenant, address: str) -> User | None:
+def _user_for_address(*, address: str) -> User | None:
     address = address.strip()
     return (
-        User.objects.filter(tenant=tenant, is_active=True, is_migrated=True)
+        User.objects.filter(is_active=True, is_migrated=True)
         .filter(Q(identifier__iexact=address) | Q(email__iexact=address))
         .order_by("id")
         .first()
@@ -56,7 +56,7 @@ def _user_for_address(*, tenant: Tenant, address: str) -> User | None:
 
 @transaction.atomic
 def two_step_start(*, tenant: Tenant, address: str, ip: str | None) -> RecoveryRequest:
-    user = _user_for_address(tenant=tenant, address=address)
+    user = _user_for_address(address=address)
     request = RecoveryRequest.objects.create(
         tenant=tenant, flow=Flow.TWO_STEP, method="address", login=address.strip()[:254],
         user=user, ip=ip, outcome=Outcome.PENDING if user else Outcome.NO_ACCOUNT,

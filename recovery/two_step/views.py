@@ -26,7 +26,7 @@ def _current(request: HttpRequest) -> RecoveryRequest | None:
         return None
     recovery = (
         RecoveryRequest.objects.select_related("tenant", "user", "two_step")
-        .filter(public_id=public_id, tenant=request.tenant, flow=Flow.TWO_STEP)
+        .filter(public_id=public_id, flow=Flow.TWO_STEP)
         .first()
     )
     if recovery is None or recovery.two_step.completed_at is not None:

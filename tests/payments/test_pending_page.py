@@ -49,7 +49,7 @@ def sixty(tenant_a, school_a, child1, child2, parent, tenant_b, school_b):
 
 
 def _orm_page(tenant, parent, number, per_page=25):
-    rows = selectors.invitations_pending(tenant=tenant, debtor=parent).values(*ROW_KEYS)
+    rows = selectors.invitations_pending(debtor=parent).values(*ROW_KEYS)
     start = (number - 1) * per_page
     return list(rows[start : start + per_page])
 

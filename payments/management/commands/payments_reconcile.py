@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from payments.ledger import ledger_reconcile
 from payments.money import format_cents
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope
 
 
 class Command(BaseCommand):
@@ -14,12 +15,17 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", help="code (slug) d'un seul réseau")
 
     def handle(self, *args, **options) -> None:
-        tenant = None
+        tenants = Tenant.objects.order_by("pk")
         if options.get("tenant"):
-            tenant = Tenant.objects.filter(slug=options["tenant"]).first()
-            if tenant is None:
+            tenants = tenants.filter(slug=options["tenant"])
+            if not tenants:
                 raise CommandError(f"réseau inconnu : {options['tenant']}")
-        mismatches, unbalanced = ledger_reconcile(tenant=tenant)
+        mismatches, unbalanced = [], []
+        for tenant in tenants:
+            with tenant_scope(tenant):
+                wrong, unbalanced_here = ledger_reconcile()
+            mismatches += wrong
+            unbalanced += unbalanced_here
         for m in mismatches:
             self.stdout.write(
                 f"ÉCART portefeuille #{m.wallet_id} ({m.owner}) : "
