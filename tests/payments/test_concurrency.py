@@ -16,6 +16,7 @@ from payments.ledger import ledger_reconcile
 from payments.models import Invitation, InvitationStatus, LedgerLine, LedgerTransaction, Wallet
 from payments.services import invitations
 from payments.services.invitations import invitation_pay, invitation_refund
+from tenants.scoping import tenant_scope
 from tests.factories import UserFactory, link_guardian
 from tests.payments.conftest import fund, invite, make_activity
 
@@ -30,15 +31,17 @@ def _needs_postgres():
         )
 
 
-def run_in_threads(jobs) -> list:
-    """Start every job at the same moment, each in its own thread and DB connection."""
+def run_in_threads(jobs, *, tenant) -> list:
+    """Start every job at the same moment, each in its own thread and DB connection, inside the
+    tenant's scope as a request or a task of that tenant would be."""
     barrier = threading.Barrier(len(jobs))
     results: list = [None] * len(jobs)
 
     def worker(i, job):
         try:
             barrier.wait(timeout=30)
-            results[i] = ("ok", job())
+            with tenant_scope(tenant):
+                results[i] = ("ok", job())
         except Exception as exc:  # noqa: BLE001 - the test inspects what happened
             results[i] = ("error", exc)
         finally:
@@ -79,10 +82,11 @@ def test_fifty_concurrent_payments_with_credit_for_ten(tenant_a, school_a, paren
 
     def watch():
         try:
-            while not stop.is_set():
-                seen.append(
-                    Wallet.objects.values_list("balance_cents", flat=True).get(pk=wallet.pk)
-                )
+            with tenant_scope(tenant_a):
+                while not stop.is_set():
+                    seen.append(
+                        Wallet.objects.values_list("balance_cents", flat=True).get(pk=wallet.pk)
+                    )
         finally:
             connections.close_all()
 
@@ -95,7 +99,7 @@ def test_fifty_concurrent_payments_with_credit_for_ten(tenant_a, school_a, paren
             invitation=inv, by=parent, idempotency_key=f"k-{inv.pk:08d}-0000000"
         )
 
-    results = run_in_threads([pay(inv) for inv in invitations])
+    results = run_in_threads([pay(inv) for inv in invitations], tenant=tenant_a)
     stop.set()
     watcher.join()
 
@@ -127,7 +131,7 @@ def test_the_same_pay_request_twice_at_once_moves_money_once(tenant_a, school_a,
             invitation=invitation, by=parent, idempotency_key="double-click-000000000"
         )
 
-    results = run_in_threads([same_request, same_request])
+    results = run_in_threads([same_request, same_request], tenant=tenant_a)
 
     assert [status for status, _ in results] == ["ok", "ok"]
     assert sorted(outcome.replayed for _, outcome in results) == [False, True]
@@ -146,7 +150,7 @@ def test_two_tabs_paying_the_same_invitation_move_money_once(tenant_a, school_a,
             invitation=invitation, by=parent, idempotency_key=f"tab-{n}-000000000000"
         )
 
-    results = run_in_threads([tab(n) for n in range(6)])
+    results = run_in_threads([tab(n) for n in range(6)], tenant=tenant_a)
 
     assert all(status == "ok" for status, _ in results)
     assert sum(not outcome.replayed for _, outcome in results) == 1
@@ -167,7 +171,8 @@ def test_two_invitations_at_once_never_overdraw(tenant_a, school_a, parent, chil
             lambda: invitation_pay(
                 invitation=second, by=parent, idempotency_key="second-00000000000"
             ),
-        ]
+        ],
+        tenant=tenant_a,
     )
 
     assert sorted(status for status, _ in results) == ["error", "ok"]
@@ -194,7 +199,8 @@ def test_payments_on_distinct_wallets_run_side_by_side(tenant_a, school_a):
                 )
             )
             for inv in invitations
-        ]
+        ],
+        tenant=tenant_a,
     )
 
     assert all(status == "ok" for status, _ in results)
@@ -216,7 +222,7 @@ def test_two_refunds_of_one_invitation_at_once_give_the_money_back_once(
     def refund():
         return invitation_refund(invitation=Invitation.objects.get(pk=invitation.pk), by=None)
 
-    results = run_in_threads([refund] * 4)
+    results = run_in_threads([refund] * 4, tenant=tenant_a)
 
     # then one refund goes through, the others find it no longer paid
     kinds = Counter("ok" if status == "ok" else type(value).__name__ for status, value in results)
@@ -258,7 +264,9 @@ def test_a_refund_holds_the_invitation_row_lock_while_it_posts(
         finally:
             probed.set()
 
-    results = run_in_threads([lambda: invitation_refund(invitation=invitation, by=None), probe])
+    results = run_in_threads(
+        [lambda: invitation_refund(invitation=invitation, by=None), probe], tenant=tenant_a
+    )
 
     # then the row was locked by the refund, which then completed
     assert results[1] == ("ok", "locked")
