@@ -60,6 +60,7 @@ def _setup(folder: Path) -> None:
 def _people(count: int):
     from accounts.models import User
     from tenants.models import School, Tenant, TenantHost
+    from tenants.scoping import tenant_scope
 
     tenant = Tenant.objects.create(
         slug="bench", name="Bench", display_name="CREOS", primary_colour="#1f5aa6",
@@ -78,9 +79,10 @@ def _people(count: int):
         )  # fmt: skip
         for n in range(count)
     )
-    people = list(User.objects.filter(tenant=tenant).select_related("tenant").order_by("pk"))
-    for person in people:
-        person.schools.add(school)
+    with tenant_scope(tenant):
+        people = list(User.objects.filter(tenant=tenant).select_related("tenant").order_by("pk"))
+        for person in people:
+            person.schools.add(school)
     return tenant, people
 
 
@@ -103,43 +105,46 @@ def main() -> None:
         _setup(folder)
         from accounts.models import LetterBatch
         from recovery.activation.letters import activation_batch_run, activation_letters_pdf
+        from tenants.scoping import tenant_scope
 
         tenant, people = _people(max(args.small, args.large))
         secretary = None
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU(s)")
 
-        start = time.perf_counter()
-        activation_letters_pdf(users=people[:1], by=secretary)
-        print(f"cold start (fonts, first rendering): {time.perf_counter() - start:.2f} s")
-
-        times = []
-        for _ in range(args.repeat):
+        # The admin action runs in the request's tenant scope, the Celery job in its batch's.
+        with tenant_scope(tenant):
             start = time.perf_counter()
-            pdf = activation_letters_pdf(users=people[: args.small], by=secretary)
-            times.append(time.perf_counter() - start)
-            assert _pages(pdf) == args.small, "one page per person"
-        best, median = min(times), statistics.median(times)
-        verdict = "OK" if median <= 3.0 else "over"
-        print(
-            f"{args.small} letters (direct PDF): best {best:.2f} s, median {median:.2f} s "
-            f"({verdict}: target ≤ 3 s), {len(pdf) / 1024:.0f} KiB"
-        )
+            activation_letters_pdf(users=people[:1], by=secretary)
+            print(f"cold start (fonts, first rendering): {time.perf_counter() - start:.2f} s")
 
-        batch = LetterBatch.objects.create(
-            tenant=tenant, people=[p.pk for p in people[: args.large]], total=args.large
-        )
-        start = time.perf_counter()
-        batch = activation_batch_run(batch_id=batch.pk)
-        elapsed = time.perf_counter() - start
-        assert batch.status == LetterBatch.Status.DONE, batch.error
-        with batch.file.open("rb") as handle:
-            pdf = handle.read()
-        pages = _pages(pdf)
-        assert pages == args.large, f"{pages} pages for {args.large} people"
-        print(
-            f"{args.large} letters (Celery job body): {elapsed:.1f} s, "
-            f"{pages / elapsed:.1f} pages/s, {len(pdf) / 1024 / 1024:.1f} MiB"
-        )
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                pdf = activation_letters_pdf(users=people[: args.small], by=secretary)
+                times.append(time.perf_counter() - start)
+                assert _pages(pdf) == args.small, "one page per person"
+            best, median = min(times), statistics.median(times)
+            verdict = "OK" if median <= 3.0 else "over"
+            print(
+                f"{args.small} letters (direct PDF): best {best:.2f} s, median {median:.2f} s "
+                f"({verdict}: target ≤ 3 s), {len(pdf) / 1024:.0f} KiB"
+            )
+
+            batch = LetterBatch.objects.create(
+                tenant=tenant, people=[p.pk for p in people[: args.large]], total=args.large
+            )
+            start = time.perf_counter()
+            batch = activation_batch_run(batch_id=batch.pk)
+            elapsed = time.perf_counter() - start
+            assert batch.status == LetterBatch.Status.DONE, batch.error
+            with batch.file.open("rb") as handle:
+                pdf = handle.read()
+            pages = _pages(pdf)
+            assert pages == args.large, f"{pages} pages for {args.large} people"
+            print(
+                f"{args.large} letters (Celery job body): {elapsed:.1f} s, "
+                f"{pages / elapsed:.1f} pages/s, {len(pdf) / 1024 / 1024:.1f} MiB"
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

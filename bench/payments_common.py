@@ -26,7 +26,7 @@ POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.
 def django_env(*, postgres: bool) -> Iterator[str]:
     """Configure the environment, set Django up, migrate; yields the database vendor."""
     tmp = Path(tempfile.mkdtemp(prefix="cartable-bench-payments-"))
-    db_name = f"cartable_bench_{secrets.token_hex(4)}"
+    db_name = f"bench_payments_{secrets.token_hex(4)}"
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings",

@@ -46,14 +46,18 @@ def main() -> None:
     with django_env(postgres=args.postgres) as vendor:
         from django.urls import reverse
 
-        tenant, school = make_tenant()
-        small_parent, small_kids = make_family(tenant, school, 1)
-        make_invitations(tenant, school, small_parent, small_kids, 10)
-        parent, kids = make_family(tenant, school, 2)
-        make_invitations(tenant, school, parent, kids, args.invitations)
+        from tenants.scoping import tenant_scope
 
-        page, floor = reverse("payments:invitations"), reverse("floor")
-        small_client, client = logged_in_client(small_parent), logged_in_client(parent)
+        tenant, school = make_tenant()
+        # Seeding and force_login read the tenant's rows; each request below opens its own scope.
+        with tenant_scope(tenant):
+            small_parent, small_kids = make_family(tenant, school, 1)
+            make_invitations(tenant, school, small_parent, small_kids, 10)
+            parent, kids = make_family(tenant, school, 2)
+            make_invitations(tenant, school, parent, kids, args.invitations)
+
+            page, floor = reverse("payments:invitations"), reverse("floor")
+            small_client, client = logged_in_client(small_parent), logged_in_client(parent)
         for warm in (small_client, client):
             warm.get(page), warm.get(floor)
         queries_small = count_queries(small_client, page)

@@ -81,24 +81,29 @@ def main() -> None:
         from payments.ledger import ledger_reconcile
         from payments.models import Invitation, InvitationStatus
         from payments.services.wallets import wallet_get_or_create, wallet_top_up
+        from tenants.scoping import tenant_scope
 
         tenant, school = make_tenant()
         n, per = args.clients, args.payments
-
-        # Distinct wallets: one parent per client.
-        distinct = []
-        for i in range(n):
-            parent, kids = make_family(tenant, school, i)
-            invitations = make_invitations(tenant, school, parent, kids, per)
-            wallet = wallet_get_or_create(tenant=tenant, owner=parent)
-            wallet_top_up(wallet=wallet, amount_cents=100 * per, by=None)
-            distinct.append((logged_in_client(parent), invitations))
-        # One shared wallet: one parent, n sessions, n × per invitations.
-        shared_parent, shared_kids = make_family(tenant, school, 999, children=4)
-        shared_invitations = make_invitations(tenant, school, shared_parent, shared_kids, n * per)
-        shared_wallet = wallet_get_or_create(tenant=tenant, owner=shared_parent)
-        wallet_top_up(wallet=shared_wallet, amount_cents=100 * n * per, by=None)
-        shared_clients = [logged_in_client(shared_parent) for _ in range(n)]
+        # Seeding and the integrity check run in the tenant's scope; the clients' requests open
+        # their own (the middleware), in their own threads.
+        with tenant_scope(tenant):
+            # Distinct wallets: one parent per client.
+            distinct = []
+            for i in range(n):
+                parent, kids = make_family(tenant, school, i)
+                invitations = make_invitations(tenant, school, parent, kids, per)
+                wallet = wallet_get_or_create(tenant=tenant, owner=parent)
+                wallet_top_up(wallet=wallet, amount_cents=100 * per, by=None)
+                distinct.append((logged_in_client(parent), invitations))
+            # One shared wallet: one parent, n sessions, n × per invitations.
+            shared_parent, shared_kids = make_family(tenant, school, 999, children=4)
+            shared_invitations = make_invitations(
+                tenant, school, shared_parent, shared_kids, n * per
+            )
+            shared_wallet = wallet_get_or_create(tenant=tenant, owner=shared_parent)
+            wallet_top_up(wallet=shared_wallet, amount_cents=100 * n * per, by=None)
+            shared_clients = [logged_in_client(shared_parent) for _ in range(n)]
 
         floor = reverse("floor")
         warm = [(c, c.get(floor)) for c, _ in distinct]  # sessions and caches warm
@@ -114,9 +119,10 @@ def main() -> None:
                 for i, c in enumerate(shared_clients)
             ]
         )
-        mismatches, unbalanced = ledger_reconcile()
-        paid = Invitation.objects.filter(status=InvitationStatus.PAID).count()
-        shared_wallet.refresh_from_db()
+        with tenant_scope(tenant):
+            mismatches, unbalanced = ledger_reconcile()
+            paid = Invitation.objects.filter(status=InvitationStatus.PAID).count()
+            shared_wallet.refresh_from_db()
 
         total = n * per
         print(f"database: {vendor}; {n} concurrent clients, {per} requests each")

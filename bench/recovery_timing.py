@@ -87,32 +87,34 @@ def step_prepare(accounts: int, seed: int) -> None:
     from accounts.models import User
     from portal.celery import ensure_broker_folders
     from tenants.models import School, Tenant
+    from tenants.scoping import tenant_scope
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
     call_command("seed_demo", verbosity=0)
     ensure_broker_folders()  # gunicorn does not create them; `rundev` and the worker do
     tenant = Tenant.objects.get(slug=TENANT_SLUG)
-    school = School.objects.get(tenant=tenant, code="CREOS-CENTRE")
-    users = User.objects.bulk_create(
-        User(
-            tenant=tenant,
-            identifier=identifier,
-            email=email,
-            first_name=identifier.split(".")[0].title(),
-            last_name=identifier.split(".")[1].title(),
-            is_parent=True,
-            is_active=True,
-            is_migrated=True,
-            password="!",
+    with tenant_scope(tenant):  # the demo seed opens its own; the rest is CREOS's
+        school = School.objects.get(tenant=tenant, code="CREOS-CENTRE")
+        users = User.objects.bulk_create(
+            User(
+                tenant=tenant,
+                identifier=identifier,
+                email=email,
+                first_name=identifier.split(".")[0].title(),
+                last_name=identifier.split(".")[1].title(),
+                is_parent=True,
+                is_active=True,
+                is_migrated=True,
+                password="!",
+            )
+            for identifier, email in name_pool(seed)[:accounts]
         )
-        for identifier, email in name_pool(seed)[:accounts]
-    )
-    for user in users:
-        user.schools.add(school)
-    known = User.objects.filter(tenant=tenant, is_parent=True, is_migrated=True, is_active=True)
-    known = known.exclude(email="").values_list("identifier", "email")
-    print(json.dumps(sorted(known)))
+        for user in users:
+            user.schools.add(school)
+        known = User.objects.filter(tenant=tenant, is_parent=True, is_migrated=True, is_active=True)
+        known = known.exclude(email="").values_list("identifier", "email")
+        print(json.dumps(sorted(known)))
 
 
 # --- The driver -------------------------------------------------------------------------------
@@ -147,7 +149,7 @@ class Bench:
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="cartable-bench-timing-"))
         self.db_path = self.tmp / "db.sqlite3"
-        self.pg_name = f"cartable_bench_timing_{os.getpid()}" if args.postgres else ""
+        self.pg_name = f"bench_recovery_timing_{os.getpid()}" if args.postgres else ""
         self.pg_created = False
         self.env = {
             k: v
