@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
+from accounts.csv_import.forms import CsvImportForm
 from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash, numen_validate
@@ -95,25 +96,6 @@ class PersonForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError(_("Cet identifiant est déjà utilisé dans ce réseau."))
         return identifier
-
-
-class CsvImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier CSV"),
-        error_messages={
-            "empty": _("Le fichier est vide."),
-            "required": _("Choisissez un fichier."),
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > csv_import.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("Le fichier dépasse la taille maximale de %(size)d Mo.")
-                % {"size": csv_import.MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 # The rows of the file between the preview and the confirmation, kept server-side.
