@@ -1,5 +1,7 @@
 """People of a tenant: one user model for parents, students, staff and secretaries."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tenants.models import School, Tenant
-from tenants.scoping import tenant_scoped_manager
+from tenants.scoping import TenantScopedManager, scoped_manager_class, tenant_scoped_manager
 
 
 class UserManager(BaseUserManager["User"]):
@@ -55,6 +57,17 @@ class UserManager(BaseUserManager["User"]):
             | models.Q(children__schools__in=school_ids)
             | models.Q(pk=viewer.pk)
         ).distinct()
+
+
+# The manager `User.objects` is: UserManager, scoped to the active tenant (tenants.scoping).
+if TYPE_CHECKING:
+
+    class TenantScopedUserManager(UserManager, TenantScopedManager["User"]): ...
+
+else:
+
+    class TenantScopedUserManager(scoped_manager_class(UserManager)):
+        pass
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -128,7 +141,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 
-    objects = tenant_scoped_manager(UserManager)
+    objects = TenantScopedUserManager()
 
     USERNAME_FIELD = "identifier"
     EMAIL_FIELD = "email"

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
-from portal.append_only import AppendOnlyQuerySet
 from tenants.models import School, Tenant
-from tenants.scoping import tenant_scoped_manager
+from tenants.scoping import AppendOnlyTenantScopedManager, tenant_scoped_manager
 
 
 class PrivateStorage(LazyObject):
@@ -43,7 +42,7 @@ def _document_path(instance: "Activity", filename: str) -> str:
 
 
 class AppendOnlyModel(models.Model):
-    objects = tenant_scoped_manager(models.Manager.from_queryset(AppendOnlyQuerySet))
+    objects = AppendOnlyTenantScopedManager()
 
     class Meta:
         abstract = True

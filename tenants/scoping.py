@@ -9,13 +9,16 @@ with `scopes_disabled()`.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 from django_scopes.state import state
 
+from portal.append_only import AppendOnlyQuerySet
+
 T = TypeVar("T")
+_M = TypeVar("_M", bound=models.Model)
 
 __all__ = [
     "in_each_tenant",
@@ -25,12 +28,43 @@ __all__ = [
     "tenant_scope",
     "tenant_scoped_manager",
     "is_tenant_scoped",
+    "scoped_manager_class",
+    "AppendOnlyTenantScopedManager",
+    "TenantScopedManager",
 ]
 
 
-def tenant_scoped_manager(manager_class: type[models.Manager] = models.Manager) -> Any:
+def scoped_manager_class(manager_class: type[models.Manager[Any]]) -> Any:
+    """The class of django-scopes' manager built on `manager_class`, filtering on `tenant`."""
+    return type(ScopedManager(_manager_class=manager_class, tenant="tenant"))
+
+
+# django-scopes builds its manager class inside a function, where django-stubs' plugin (which
+# types a model's managers from their runtime class) cannot find it: these module-level
+# subclasses give it a name, and mypy their typed face.
+if TYPE_CHECKING:
+
+    class TenantScopedManager(models.Manager[_M]):
+        def with_scope(self, **scope: Any) -> Self: ...
+        def with_scopes_disabled(self) -> Self: ...
+
+    class AppendOnlyTenantScopedManager(TenantScopedManager[_M]):
+        def get_queryset(self) -> AppendOnlyQuerySet[_M]: ...
+
+else:
+
+    class TenantScopedManager(scoped_manager_class(models.Manager)):
+        pass
+
+    class AppendOnlyTenantScopedManager(
+        scoped_manager_class(models.Manager.from_queryset(AppendOnlyQuerySet))
+    ):
+        pass
+
+
+def tenant_scoped_manager() -> "TenantScopedManager[Any]":
     """`objects` of a model with a `tenant` key."""
-    return ScopedManager(_manager_class=manager_class, tenant="tenant")
+    return TenantScopedManager()
 
 
 @contextmanager
