@@ -1,6 +1,6 @@
 """People of a tenant: one user model for parents, students, staff and secretaries."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -17,7 +17,7 @@ from tenants.scoping import TenantScopedManager, scoped_manager_class, tenant_sc
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, identifier: str) -> "User":
+    def get_by_natural_key(self, identifier: str | None) -> "User":
         # Natural keys are only used for platform accounts (createsuperuser); tenant users are
         # always looked up together with their tenant.
         return self.get(tenant__isnull=True, identifier__iexact=identifier)
@@ -97,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     schools = models.ManyToManyField(
         School, verbose_name=_("écoles"), related_name="members", blank=True
     )
-    children = models.ManyToManyField(
+    children: "models.ManyToManyField[User, GuardianLink]" = models.ManyToManyField(
         "self",
         through="GuardianLink",
         symmetrical=False,
@@ -145,7 +145,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "identifier"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("personne")

@@ -9,7 +9,7 @@ with `scopes_disabled()`.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.db import models
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
@@ -97,7 +97,7 @@ def is_tenant_scoped(manager: models.Manager) -> bool:
     return False
 
 
-def active_scope() -> dict:
+def active_scope() -> dict[str, Any]:
     return get_scope()
 
 
@@ -106,7 +106,9 @@ def formfield_outside_scope(db_field: models.Field, **kwargs: Any) -> Any:
     its relation fields start empty. The admin (or the form's `__init__`) gives them their
     tenant's rows per request."""
     if db_field.is_relation and "queryset" not in kwargs:
-        kwargs["queryset"] = db_field.related_model._base_manager.none()
+        # A relation's model is resolved (a class, not "self") once the apps are loaded.
+        related_model = cast(type[models.Model], db_field.related_model)
+        kwargs["queryset"] = related_model._base_manager.none()
     return db_field.formfield(**kwargs)
 
 

@@ -4,17 +4,25 @@ and the two errors an import raises."""
 import re
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tenants.models import School
 
+
+def _max_length(field_name: str) -> int:
+    field = User._meta.get_field(field_name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_IDENTIFIER_LENGTH = User._meta.get_field("identifier").max_length
-MAX_NAME_LENGTH = User._meta.get_field("first_name").max_length
-MAX_EMAIL_LENGTH = User._meta.get_field("email").max_length
-MAX_CLASSROOM_LENGTH = User._meta.get_field("classroom").max_length
+MAX_IDENTIFIER_LENGTH = _max_length("identifier")
+MAX_NAME_LENGTH = _max_length("first_name")
+MAX_EMAIL_LENGTH = _max_length("email")
+MAX_CLASSROOM_LENGTH = _max_length("classroom")
 
 STUDENT = "eleve"
 PARENT = "parent"

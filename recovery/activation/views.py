@@ -24,12 +24,12 @@ from recovery.activation.forms import ActivationCodeForm
 from recovery.http import link_secret_keep, no_referrer
 from recovery.student.forms import StudentIdentityForm
 from recovery.tokens import link_token_check
-from tenants.features import feature_required, tenant_has_feature
+from tenants.features import Feature, feature_required, tenant_has_feature
 
 SESSION_KEY = "activation_proof"
 PROOF_LIFETIME = timedelta(minutes=30)
 BACKEND = "recovery.backends.RecoveryAuthenticationBackend"
-STUDENT_FEATURE = "student_self_activation"
+STUDENT_FEATURE: Feature = "student_self_activation"
 
 
 def _tenant(request: HttpRequest):

@@ -14,9 +14,9 @@ from recovery.identifier.forms import CreosResetForm, IdentifierResetStartForm
 from recovery.models import Flow
 from recovery.services import password_reset_complete, recovery_request_start
 from recovery.tokens import link_token_check, link_token_consume
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
 
-FEATURE = "identifier_reset"
+FEATURE: Feature = "identifier_reset"
 SESSION_LINK_KEY = "recovery_link_secret"
 
 

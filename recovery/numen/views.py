@@ -17,11 +17,11 @@ from recovery.numen.forms import (
     NumenNewPasswordForm,
 )
 from recovery.services import password_reset_complete
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
 
 STEP1_SESSION_KEY = "numen_reset_captcha_at"
 STEP1_LIFETIME = 600  # seconds
-FEATURE = "numen_lookup"
+FEATURE: Feature = "numen_lookup"
 
 
 def _bound(request: HttpRequest, form_class, **kwargs):

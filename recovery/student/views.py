@@ -11,9 +11,9 @@ from recovery.models import LinkToken
 from recovery.student import services
 from recovery.student.forms import StudentIdentityForm, StudentMailboxForm
 from recovery.tokens import link_token_check
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
 
-FEATURE = "student_mailbox_reset"
+FEATURE: Feature = "student_mailbox_reset"
 SESSION_LINK_KEY = "student_link_secret"
 
 

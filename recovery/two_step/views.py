@@ -13,11 +13,11 @@ from recovery.forms import CodeForm
 from recovery.models import Flow, RecoveryRequest
 from recovery.two_step import services
 from recovery.two_step.forms import AddressForm, MethodForm, TwoStepPasswordForm
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
 
 SESSION_KEY = "two_step_request"
 STARTS_BEFORE_CAPTCHA = throttle.Limit("two-step-start-ip", 3, 3600)
-FEATURE = "two_step_reset"
+FEATURE: Feature = "two_step_reset"
 
 
 def _current(request: HttpRequest) -> RecoveryRequest | None:
