@@ -75,8 +75,8 @@ class NewPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
-        self.user = user
+    def __init__(self, *args, user: User | None, **kwargs) -> None:
+        self.user = user  # None: a form only shown, before the person is known
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:

@@ -196,6 +196,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Admin access: secretaries, tenant administrators and platform superusers."""
         return self.is_active and (self.is_secretary or self.is_tenant_admin or self.is_superuser)
 
+    # Only the platform's superusers have no tenant (a database constraint); the flows of a
+    # tenant's member (recovery, activation, payments) read her tenant through these.
+    @property
+    def member_tenant(self) -> Tenant:
+        if self.tenant is None:
+            raise ValueError("a platform account belongs to no tenant")
+        return self.tenant
+
+    @property
+    def member_tenant_id(self) -> int:
+        if self.tenant_id is None:
+            raise ValueError("a platform account belongs to no tenant")
+        return self.tenant_id
+
     @property
     def role_labels(self) -> list[str]:
         flags = [

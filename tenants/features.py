@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeGuard, TypeVar, cast
 
 from django.http import Http404, HttpRequest, HttpResponseBase
 
@@ -19,7 +19,7 @@ Feature = Literal[
 ]
 
 
-def tenant_has_feature(tenant: Tenant | None, feature: Feature) -> bool:
+def tenant_has_feature(tenant: Tenant | None, feature: Feature) -> TypeGuard[Tenant]:
     return tenant is not None and bool(getattr(tenant, feature))
 
 

@@ -21,7 +21,7 @@ from portal.admin_site import TenantScopedAdmin, admin_site
 
 class BankLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BankLine
-    fields = ["booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status"]
+    fields = ("booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status")
     readonly_fields = fields
     extra = 0
 

@@ -24,7 +24,7 @@ from portal.admin_site import TenantScopedAdmin, admin_site
 class LedgerLineInline(ReadOnlyMixin, admin.TabularInline):
     model = LedgerLine
     fk_name = "wallet"
-    fields = ["created_at", "transaction", "amount_display", "balance_display"]
+    fields = ("created_at", "transaction", "amount_display", "balance_display")
     readonly_fields = fields
     ordering = ["-pk"]
     extra = 0
@@ -44,7 +44,7 @@ class WalletAdmin(TenantScopedAdmin):
     list_display = ["owner_name", "balance_display", "communication", "auto_pay_default"]
     search_fields = ["owner__last_name", "owner__first_name", "owner__identifier", "reference"]
     list_select_related = ["owner"]
-    fields = ["owner", "balance_display", "communication", "auto_pay_default", "created_at"]
+    fields = ("owner", "balance_display", "communication", "auto_pay_default", "created_at")
     readonly_fields = fields
     inlines = [LedgerLineInline]
     change_form_template = "payments/admin/wallet_change_form.html"
@@ -130,7 +130,7 @@ class WalletAdmin(TenantScopedAdmin):
 class LedgerLineTxInline(ReadOnlyMixin, admin.TabularInline):
     model = LedgerLine
     fk_name = "transaction"
-    fields = ["account", "wallet", "activity", "amount_cents", "balance_after_cents"]
+    fields = ("account", "wallet", "activity", "amount_cents", "balance_after_cents")
     readonly_fields = fields
     extra = 0
 

@@ -25,6 +25,7 @@ from recovery.http import link_secret_keep, no_referrer
 from recovery.student.forms import StudentIdentityForm
 from recovery.tokens import link_token_check
 from tenants.features import Feature, feature_required, tenant_has_feature
+from tenants.http import TenantHostRequest
 
 SESSION_KEY = "activation_proof"
 PROOF_LIFETIME = timedelta(minutes=30)
@@ -150,7 +151,7 @@ def _redeem(request: HttpRequest, proof, password: str, form: NewPasswordForm) -
 
 @login_required
 @feature_required("two_step_reset")
-def welcome(request: HttpRequest) -> HttpResponse:
+def welcome(request: TenantHostRequest) -> HttpResponse:
     """Where the tenant uses two-step recovery: register a phone or a second address now."""
     return render(request, "recovery/activation/welcome.html")
 
@@ -158,7 +159,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
 @feature_required(STUDENT_FEATURE)
 @no_store
 @sensitive_post_parameters("student_number", "username")
-def student_start(request: HttpRequest) -> HttpResponse:
+def student_start(request: TenantHostRequest) -> HttpResponse:
     """Student number + portal username → a link to the school mailbox, whatever the answer."""
     tenant = request.tenant
     form = StudentIdentityForm(request.POST if request.method == "POST" else None)
@@ -176,5 +177,5 @@ def student_start(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(STUDENT_FEATURE)
-def student_sent(request: HttpRequest) -> HttpResponse:
+def student_sent(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/activation/student_sent.html")
