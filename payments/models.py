@@ -8,9 +8,10 @@ row, `delete()` and queryset `update()`/`delete()` raise.
 
 import secrets
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject
@@ -33,8 +34,8 @@ class PrivateStorage(LazyObject):
 private_storage = PrivateStorage()
 
 
-def get_private_storage() -> PrivateStorage:
-    return private_storage
+def get_private_storage() -> Storage:
+    return cast(Storage, private_storage)  # a LazyObject standing in for its storage
 
 
 def _document_path(instance: "Activity", filename: str) -> str:
