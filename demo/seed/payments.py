@@ -30,9 +30,9 @@ def payments_seed() -> dict[str, int]:
     school = School.objects.filter(tenant=tenant, code=SCHOOL).first()
     parent = User.objects.filter(tenant=tenant, identifier__iexact=PARENT).first()
     children = [User.objects.filter(tenant=tenant, identifier__iexact=i).first() for i in CHILDREN]
-    if not (tenant and school and parent and all(children)):
-        return {"activities": 0, "invitations": 0}
     camille, nolan = children
+    if not (tenant and school and parent and camille and nolan):
+        return {"activities": 0, "invitations": 0}
     today = timezone.localdate()
 
     photo = _activity(

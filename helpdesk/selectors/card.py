@@ -263,7 +263,7 @@ def person_throttles(
         devices = person_code_devices(person=person)
     states = [
         ThrottleState(
-            label, throttle.throttle_exceeded(tenant=person.tenant, limit=limit, subject=s)
+            label, throttle.throttle_exceeded(tenant=person.member_tenant, limit=limit, subject=s)
         )
         for label, limit, s in person_throttle_keys(person=person)
     ]
@@ -290,7 +290,7 @@ def _add_payments(card: PersonCard) -> None:
     except ImportError:  # the payments app is optional for the help desk
         return
     person = card.person
-    tenant = person.tenant
+    tenant = person.member_tenant
     card.payments_shown = True
     wallet = Wallet.objects.filter(tenant=tenant, owner=person).first()
     card.wallet_balance = format_cents(wallet.balance_cents if wallet else 0)
