@@ -128,10 +128,9 @@ def in_scope_of(model: type[models.Model]) -> Callable[[Callable[..., T]], Calla
     def decorator(task: Callable[..., T]) -> Callable[..., T | None]:
         @wraps(task)
         def wrapped(pk: int, *args: Any, **kwargs: Any) -> T | None:
+            manager = cast("TenantScopedManager[Any]", model._default_manager)  # a scoped model's
             found = list(
-                model._default_manager.with_scopes_disabled()  # type: ignore[attr-defined]
-                .filter(pk=pk)
-                .values_list("tenant_id", flat=True)
+                manager.with_scopes_disabled().filter(pk=pk).values_list("tenant_id", flat=True)
             )
             if not found:
                 return None
