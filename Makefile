@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/cartable
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') DJANGO_ALLOWED_HOSTS=cartable.example
 
-.PHONY: run test install system-deps lint check-deploy compose-check messages pytest pytest-postgres bench
+.PHONY: run test install system-deps lint typecheck check-deploy compose-check messages pytest pytest-postgres bench
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required")'
@@ -38,6 +38,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy with django-stubs over the app packages (pyproject.toml: strict on services and selectors).
+typecheck: install
+	$(BIN)/mypy
+
 check-deploy: install
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
@@ -56,7 +60,7 @@ pytest-postgres: install messages
 		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -p no:cacheprovider; \
 	else echo "SKIPPED the PostgreSQL/Redis pass: nothing answers on 127.0.0.1:5432 and :6379"; fi
 
-test: lint check-deploy compose-check pytest pytest-postgres
+test: lint typecheck check-deploy compose-check pytest pytest-postgres
 
 bench: install
 	$(BIN)/python bench/login_throughput.py

@@ -12,11 +12,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
+from accounts.csv_import.forms import CsvImportForm
+from accounts.http import AuthenticatedRequest, request_user
 from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash, numen_validate
 from accounts.selectors import people_visible_to, schools_visible_to
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
 from tenants.scoping import formfield_outside_scope
 
 
@@ -96,25 +99,6 @@ class PersonForm(forms.ModelForm):
         return identifier
 
 
-class CsvImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier CSV"),
-        error_messages={
-            "empty": _("Le fichier est vide."),
-            "required": _("Choisissez un fichier."),
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > csv_import.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("Le fichier dépasse la taille maximale de %(size)d Mo.")
-                % {"size": csv_import.MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        return upload
-
-
 # The rows of the file between the preview and the confirmation, kept server-side.
 CSV_IMPORT_SESSION_KEY = "accounts.csv_import"
 
@@ -130,7 +114,7 @@ class ChildLinkInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "child":
             kwargs["queryset"] = people_visible_to(
-                viewer=request.user, tenant=request.tenant
+                viewer=request_user(request), tenant=request_tenant(request)
             ).filter(is_student=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -165,28 +149,30 @@ class PersonAdmin(TenantScopedAdmin):
     actions = ["mark_migrated"]
 
     def get_queryset(self, request: HttpRequest):
-        visible = people_visible_to(viewer=request.user, tenant=request.tenant)
+        visible = people_visible_to(viewer=request_user(request), tenant=request_tenant(request))
         return visible.prefetch_related("schools")
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        tenant = request.tenant
+        tenant = request_tenant(request)
+        viewer = request_user(request)
 
-        class ScopedPersonForm(form):
+        class ScopedPersonForm(form):  # type: ignore[misc, valid-type]  # the admin's class
             def __init__(self, *args, **kw) -> None:
                 super().__init__(*args, **kw)
                 if self.instance.tenant_id is None:
                     self.instance.tenant = tenant
                 if "schools" in self.fields:
                     self.fields["schools"].queryset = schools_visible_to(
-                        viewer=request.user, tenant=tenant
+                        viewer=viewer, tenant=tenant
                     )
 
         return ScopedPersonForm
 
     def get_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_fields(request, obj))
-        if not (request.user.is_tenant_admin or request.user.is_superuser):
+        user = request_user(request)
+        if not (user.is_tenant_admin or user.is_superuser):
             # Only a network's administrator hands out admin access.
             fields = [f for f in fields if f not in ("is_secretary", "is_tenant_admin")]
         return fields
@@ -225,7 +211,7 @@ class PersonAdmin(TenantScopedAdmin):
     def _csv_import_guard(self, request: HttpRequest) -> HttpResponse | None:
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
-        if request.tenant is None:
+        if request_tenant(request) is None:
             self.message_user(
                 request,
                 _("L'import de personnes se fait à l'adresse d'un réseau scolaire."),
@@ -253,10 +239,11 @@ class PersonAdmin(TenantScopedAdmin):
             ),
         )
 
-    def csv_import_view(self, request: HttpRequest) -> HttpResponse:
+    def csv_import_view(self, request: AuthenticatedRequest) -> HttpResponse:
         """Step 1: upload a file; step 2: the preview of what importing it would do."""
         if (redirect := self._csv_import_guard(request)) is not None:
             return redirect
+        assert request.tenant is not None  # the guard turned the platform host away
         form = CsvImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             request.session.pop(CSV_IMPORT_SESSION_KEY, None)
@@ -288,10 +275,11 @@ class PersonAdmin(TenantScopedAdmin):
             ),
         )
 
-    def csv_import_confirm_view(self, request: HttpRequest) -> HttpResponse:
+    def csv_import_confirm_view(self, request: AuthenticatedRequest) -> HttpResponse:
         """Step 3: import the previewed rows, checked again, all or nothing."""
         if (redirect := self._csv_import_guard(request)) is not None:
             return redirect
+        assert request.tenant is not None  # the guard turned the platform host away
         stored = request.session.pop(CSV_IMPORT_SESSION_KEY, None) or {}
         import_url = reverse("admin:accounts_user_import")
         if not (
@@ -330,7 +318,7 @@ class PersonAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Marquer comme migrés"))
     def mark_migrated(self, request: HttpRequest, queryset) -> None:
-        count = services.users_mark_migrated(users=queryset, by=request.user)
+        count = services.users_mark_migrated(users=queryset, by=request_user(request))
         self.message_user(
             request,
             ngettext("%(n)d compte migré.", "%(n)d comptes migrés.", count) % {"n": count},

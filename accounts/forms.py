@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account.forms import LoginForm
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -63,7 +65,8 @@ class NewPasswordForm(forms.Form):
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        bound_field_class=RulesDescribedBoundField,
+        # Django 5.2's argument, missing from django-stubs 5.2.9's CharField.
+        bound_field_class=RulesDescribedBoundField,  # type: ignore[call-arg]
     )
     password2 = forms.CharField(
         label=_("Confirmer mot de passe"),
@@ -72,12 +75,13 @@ class NewPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
-        self.user = user
+    def __init__(self, *args, user: User | None, **kwargs) -> None:
+        self.user = user  # None: a form only shown, before the person is known
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))

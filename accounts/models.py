@@ -1,5 +1,7 @@
 """People of a tenant: one user model for parents, students, staff and secretaries."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -9,13 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tenants.models import School, Tenant
-from tenants.scoping import tenant_scoped_manager
+from tenants.scoping import TenantScopedManager, scoped_manager_class, tenant_scoped_manager
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, identifier: str) -> "User":
+    def get_by_natural_key(self, identifier: str | None) -> "User":
         # Natural keys are only used for platform accounts (createsuperuser); tenant users are
         # always looked up together with their tenant.
         return self.get(tenant__isnull=True, identifier__iexact=identifier)
@@ -57,6 +59,18 @@ class UserManager(BaseUserManager["User"]):
         ).distinct()
 
 
+# The manager `User.objects` is: UserManager, scoped to the active tenant (tenants.scoping).
+if TYPE_CHECKING:
+
+    class TenantScopedUserManager(UserManager, TenantScopedManager["User"]): ...
+
+else:
+
+    class TenantScopedUserManager(scoped_manager_class(UserManager)):
+        # Migrations read and write across tenants: their historical User keeps a plain manager.
+        use_in_migrations = False
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     tenant = models.ForeignKey(
         Tenant,
@@ -84,7 +98,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     schools = models.ManyToManyField(
         School, verbose_name=_("écoles"), related_name="members", blank=True
     )
-    children = models.ManyToManyField(
+    children: "models.ManyToManyField[User, GuardianLink]" = models.ManyToManyField(
         "self",
         through="GuardianLink",
         symmetrical=False,
@@ -128,11 +142,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 
-    objects = tenant_scoped_manager(UserManager)
+    objects = TenantScopedUserManager()
 
     USERNAME_FIELD = "identifier"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("personne")
@@ -182,6 +196,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff(self) -> bool:
         """Admin access: secretaries, tenant administrators and platform superusers."""
         return self.is_active and (self.is_secretary or self.is_tenant_admin or self.is_superuser)
+
+    # Only the platform's superusers have no tenant (a database constraint); the flows of a
+    # tenant's member (recovery, activation, payments) read her tenant through these.
+    @property
+    def member_tenant(self) -> Tenant:
+        if self.tenant is None:
+            raise ValueError("a platform account belongs to no tenant")
+        return self.tenant
+
+    @property
+    def member_tenant_id(self) -> int:
+        if self.tenant_id is None:
+            raise ValueError("a platform account belongs to no tenant")
+        return self.tenant_id
 
     @property
     def role_labels(self) -> list[str]:

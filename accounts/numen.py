@@ -27,7 +27,7 @@ def numen_validate(value: str) -> str:
     return numen
 
 
-def numen_hash(*, tenant_id: int, numen: str) -> str:
+def numen_hash(*, tenant_id: int | None, numen: str) -> str:
     """HMAC-SHA256 under a key derived from the secret key; bound to the tenant. `numen` is
     hashed exactly as given (the first-login check relies on capitals mattering)."""
     key = sha256(f"cartable.numen:{settings.SECRET_KEY}".encode()).digest()

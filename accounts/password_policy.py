@@ -5,6 +5,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import PasswordRules, Tenant
@@ -16,7 +17,7 @@ SPECIALS = set(string.punctuation + " €£§°")
 @dataclass(frozen=True)
 class Rule:
     code: str
-    label: str
+    label: str | Promise  # a lazy translation
     check: Callable[[str, object | None], bool]
 
 

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import User
 from tenants.models import Tenant
-from tenants.selectors import schools_visible_to  # noqa: F401 - re-exported; lives with schools
+from tenants.selectors import schools_visible_to as schools_visible_to  # re-exported
 
 
 def user_for_login(*, tenant: Tenant | None, identifier: str) -> User | None:

@@ -1,18 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
 from accounts.forms import NewPasswordForm
+from accounts.http import AuthenticatedRequest, MemberRequest
 from accounts.password_policy import checklist_context
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """ "Mon profil": who I am here, my schools and children."""
     user = request.user
     context = {
@@ -26,8 +27,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("password1", "password2")
-def password_set_required(request: HttpRequest) -> HttpResponse:
-    """The new password a temporary password or a NUMEN first login must be replaced with."""
+def password_set_required(request: MemberRequest) -> HttpResponse:
+    """The new password a temporary password or a NUMEN first login must be replaced with
+    (both are given by a tenant's flows, to a tenant's member)."""
     user = request.user
     if not user.must_change_password:
         return redirect("profile")

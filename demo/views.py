@@ -4,12 +4,13 @@ The demo app is installed only in demo mode; the views still answer 404 if DEMO_
 """
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from demo import selectors
+from tenants.http import TenantRequest
 
 
 def _require_demo() -> None:
@@ -19,7 +20,7 @@ def _require_demo() -> None:
 
 @never_cache
 @require_GET
-def dev_inbox(request: HttpRequest) -> HttpResponse:
+def dev_inbox(request: TenantRequest) -> HttpResponse:
     _require_demo()
     tenant = request.tenant
     messages = list(selectors.inbox_messages(tenant=tenant)[: selectors.INBOX_LIMIT])
@@ -36,7 +37,7 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def dev_inbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def dev_inbox_message(request: TenantRequest, message_id: int) -> HttpResponse:
     _require_demo()
     message = selectors.inbox_message_get(message_id=message_id)
     return render(request, "demo/dev_inbox_message.html", {"message": message})

@@ -23,9 +23,13 @@ BAR_COLOUR = "#2f5f8a"  # 6.9:1 against white, also outlined in the text colour
 
 
 class Datum(Protocol):
-    label: str
-    value: int
-    group: str
+    # Read-only: a frozen dataclass (the selectors' Tally) qualifies.
+    @property
+    def label(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    @property
+    def group(self) -> str: ...
 
 
 def bar_chart(

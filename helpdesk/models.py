@@ -5,9 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.append_only import AppendOnlyQuerySet
 from tenants.models import Tenant
-from tenants.scoping import tenant_scoped_manager
+from tenants.scoping import AppendOnlyTenantScopedManager
 
 
 class ActionKind(models.TextChoices):
@@ -43,7 +42,7 @@ class HelpdeskAction(models.Model):
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
 
-    objects = tenant_scoped_manager(models.Manager.from_queryset(AppendOnlyQuerySet))
+    objects = AppendOnlyTenantScopedManager()
 
     class Meta:
         verbose_name = _("intervention du guichet")

@@ -20,8 +20,8 @@ from recovery.models import Outcome
 
 def _audit(*, person: User, by: User, action: str, detail: str, ip: str | None) -> HelpdeskAction:
     return HelpdeskAction.objects.create(
-        tenant_id=person.tenant_id, actor=by, target=person, action=action, detail=detail[:200],
-        ip=ip,
+        tenant_id=person.member_tenant_id, actor=by, target=person, action=action,
+        detail=detail[:200], ip=ip,
     )  # fmt: skip
 
 
@@ -94,7 +94,7 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
     """Clears the person's per-account recovery limits and unlocks methods blocked by wrong
     codes; returns the labels of what was actually reached."""
     _check_scope(person=person, by=by)
-    tenant = person.tenant
+    tenant = person.member_tenant
     lifted = []
     for label, limit, subject in person_throttle_keys(person=person):
         if throttle.throttle_exceeded(tenant=tenant, limit=limit, subject=subject):

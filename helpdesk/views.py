@@ -3,11 +3,12 @@
 viewer's tenant and schools."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from helpdesk import services
 from helpdesk.charts import bar_chart
 from helpdesk.exceptions import NotActivatable
@@ -23,7 +24,7 @@ from recovery.codes import mask_email
 from recovery.models import Outcome
 
 
-def _context(request: HttpRequest, **context) -> dict:
+def _context(request: AuthenticatedRequest, **context) -> dict:
     return {**admin_site.each_context(request), **context}
 
 
@@ -31,7 +32,7 @@ def person_email_masked(person) -> str:
     return mask_email(person.email) if person.email else "—"
 
 
-def _person(request: HttpRequest, pk: int):
+def _person(request: AuthenticatedRequest, pk: int):
     return person_get_for_helpdesk(viewer=request.user, tenant=request.tenant, person_id=pk)
 
 
@@ -39,7 +40,7 @@ def _back_to_card(pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("admin:helpdesk_person", args=[pk]))
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     """One search box; without a search, the week's numbers."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -69,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "helpdesk/index.html", context)
 
 
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     card = person_card(viewer=request.user, tenant=request.tenant, person_id=pk)
     return TemplateResponse(
         request,
@@ -83,7 +84,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def migrate(request: HttpRequest, pk: int) -> HttpResponse:
+def migrate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     if services.helpdesk_migrate(person=person, by=request.user, ip=client_ip(request)):
         messages.success(
@@ -96,7 +97,7 @@ def migrate(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_card(pk)
 
 
-def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def send_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     outcome = services.helpdesk_send_reset(person=person, by=request.user, ip=client_ip(request))
     if outcome == Outcome.MAIL_SENT:
@@ -113,7 +114,7 @@ def send_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_card(pk)
 
 
-def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
+def send_activation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     sent = services.helpdesk_send_activation(person=person, by=request.user, ip=client_ip(request))
     if sent:
@@ -131,7 +132,7 @@ def send_activation(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_card(pk)
 
 
-def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def print_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=client_ip(request))
@@ -148,7 +149,7 @@ def print_letter(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def lift_throttles(request: HttpRequest, pk: int) -> HttpResponse:
+def lift_throttles(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     lifted = services.helpdesk_lift_throttles(person=person, by=request.user, ip=client_ip(request))
     if lifted:
@@ -160,7 +161,7 @@ def lift_throttles(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_card(pk)
 
 
-def resend_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+def resend_message(request: AuthenticatedRequest, pk: int, message_pk: int) -> HttpResponse:
     person = _person(request, pk)
     message = person_message_get(person=person, message_id=message_pk)
     try:

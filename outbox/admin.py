@@ -11,9 +11,10 @@ from outbox.exceptions import MessageNotResendable
 from outbox.models import Message, Status
 from outbox.services import message_resend
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
 
 # Everything a secretary may read; subject, body_text and body_html are deliberately absent.
-_VISIBLE_FIELDS = [
+_VISIBLE_FIELDS = (
     "channel",
     "template",
     "recipient",
@@ -24,7 +25,7 @@ _VISIBLE_FIELDS = [
     "sent_at",
     "last_error",
     "created_at",
-]
+)
 
 
 @admin.register(Message, site=admin_site)
@@ -64,10 +65,12 @@ class MessageAdmin(TenantScopedAdmin):
 
     def scope_queryset(self, request: HttpRequest, queryset):
         user = request.user
+        if not user.is_authenticated:  # the admin site lets only signed-in staff in
+            return queryset.none()
         if user.is_superuser or user.is_tenant_admin:
             return queryset
         # The user model's rule (accounts' `people_visible_to`), without importing accounts.
-        visible = get_user_model().objects.visible_to(viewer=user, tenant=request.tenant)
+        visible = get_user_model().objects.visible_to(viewer=user, tenant=request_tenant(request))
         return queryset.filter(Q(user__isnull=True) | Q(user__in=visible.values("pk")))
 
     @admin.display(description=_("destinataire"))

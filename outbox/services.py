@@ -235,9 +235,9 @@ def _enqueue(message_id: int, eta: datetime | None) -> None:
 
     try:
         if eta is not None and eta > timezone.now():
-            deliver_message.apply_async(args=[message_id], eta=eta)
+            deliver_message.apply_async(args=(message_id,), eta=eta)
         else:
-            deliver_message.apply_async(args=[message_id])
+            deliver_message.apply_async(args=(message_id,))
     except Exception as exc:
         logger.warning(
             "outbox: message %s not queued (%s); the sweep will", message_id, type(exc).__name__

@@ -248,6 +248,7 @@ def bank_import_apply(*, bank_import: BankImport, by: User | None) -> int:
                 .order_by("wallet_id", "pk")  # one lock order for every import
             )
             for line in lines:
+                assert line.wallet is not None  # a matched line names its wallet
                 if BankLine.objects.filter(
                     entry_ref=line.entry_ref, status=BankLineStatus.CREDITED
                 ).exists():

@@ -4,6 +4,7 @@ and an activity's uploaded programme."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.http import FileResponse, Http404
 from django.template.loader import render_to_string
@@ -70,9 +71,9 @@ def statement_pdf(*, wallet: Wallet, start: date, end: date) -> bytes:
     )
 
 
-def top_up_context(*, wallet: Wallet, amount_cents: int | None = None) -> dict:
+def top_up_context(*, wallet: Wallet, amount_cents: int | None = None) -> dict[str, Any]:
     tenant = wallet.tenant
-    context = {
+    context: dict[str, Any] = {
         "iban": iban_display(tenant.iban),
         "creditor_name": tenant.creditor_name or tenant.display_name,
         "communication": wallet.structured_communication,

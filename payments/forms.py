@@ -1,6 +1,7 @@
 """Forms of the parents' pages: they parse input; the services decide."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -36,8 +37,9 @@ class StatementForm(forms.Form):
     start = forms.DateField(label=_("Du"), widget=DateInput())
     end = forms.DateField(label=_("Au"), widget=DateInput())
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             raise forms.ValidationError(_("La date de début doit précéder la date de fin."))

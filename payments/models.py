@@ -8,17 +8,17 @@ row, `delete()` and queryset `update()`/`delete()` raise.
 
 import secrets
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
-from portal.append_only import AppendOnlyQuerySet
 from tenants.models import School, Tenant
-from tenants.scoping import tenant_scoped_manager
+from tenants.scoping import AppendOnlyTenantScopedManager, tenant_scoped_manager
 
 
 class PrivateStorage(LazyObject):
@@ -34,8 +34,8 @@ class PrivateStorage(LazyObject):
 private_storage = PrivateStorage()
 
 
-def get_private_storage() -> PrivateStorage:
-    return private_storage
+def get_private_storage() -> Storage:
+    return cast(Storage, private_storage)  # a LazyObject standing in for its storage
 
 
 def _document_path(instance: "Activity", filename: str) -> str:
@@ -43,7 +43,7 @@ def _document_path(instance: "Activity", filename: str) -> str:
 
 
 class AppendOnlyModel(models.Model):
-    objects = tenant_scoped_manager(models.Manager.from_queryset(AppendOnlyQuerySet))
+    objects = AppendOnlyTenantScopedManager()
 
     class Meta:
         abstract = True

@@ -29,7 +29,13 @@ def _invitation_context(invitation: Invitation) -> dict:
 
 
 def _send(*, invitation: Invitation | None, wallet: Wallet | None, template: str, **extra) -> None:
-    person = invitation.debtor if invitation is not None else wallet.owner
+    source: Invitation | Wallet
+    if invitation is not None:
+        person, source = invitation.debtor, invitation
+    elif wallet is not None:
+        person, source = wallet.owner, wallet
+    else:
+        raise ValueError("a mail about an invitation, a wallet, or both")
     if not person.email:
         return
     context = _invitation_context(invitation) if invitation is not None else {}
@@ -42,7 +48,7 @@ def _send(*, invitation: Invitation | None, wallet: Wallet | None, template: str
         }
     context |= extra
     email_queue(
-        tenant=(invitation or wallet).tenant,
+        tenant=source.tenant,
         to=person.email,
         template=f"payments/email/{template}",
         context=context,

@@ -109,7 +109,7 @@ def _as_date(value) -> date:
 
 
 def _fetch(*, tenant: Tenant, debtor: User, page: int, per_page: int) -> list[tuple]:
-    who = [tenant.pk, debtor.pk, InvitationStatus.PENDING]
+    who: list[int | str] = [tenant.pk, debtor.pk, InvitationStatus.PENDING]
     with connection.cursor() as cursor:
         cursor.execute(_SQL, [*who, *who, per_page, (page - 1) * per_page])
         return cursor.fetchall()

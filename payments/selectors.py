@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -19,6 +20,9 @@ from payments.models import (
 )
 from tenants.features import tenant_has_feature
 from tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ANSWERED = [
     InvitationStatus.PAID,
@@ -183,7 +187,10 @@ def wallets_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[Walle
 
 def activity_totals(*, activity: Activity) -> dict[str, int]:
     """Counts and amounts per state for one activity (the secretaries' follow-up)."""
-    return activities_with_totals(Activity.objects.filter(pk=activity.pk)).values(*TOTAL_FIELDS)[0]
+    totals: dict[str, int] = activities_with_totals(Activity.objects.filter(pk=activity.pk)).values(
+        *TOTAL_FIELDS
+    )[0]
+    return totals
 
 
 TOTAL_FIELDS = [
@@ -197,7 +204,21 @@ TOTAL_FIELDS = [
 ]
 
 
-def activities_with_totals(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+class ActivityTotals(TypedDict):
+    """What `activities_with_totals` adds to each activity."""
+
+    n_paid: int
+    n_pending: int
+    n_declined: int
+    n_cancelled: int
+    n_refunded: int
+    paid_cents: int
+    pending_cents: int
+
+
+def activities_with_totals(
+    queryset: QuerySet[Activity],
+) -> QuerySet[WithAnnotations[Activity, ActivityTotals]]:
     def count(status: str) -> Count:
         return Count("invitations", filter=Q(invitations__status=status))
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import MemberRequest
 from payments import documents, selectors
 from payments.exceptions import (
     IdempotencyKeyReused,
@@ -50,11 +51,12 @@ from payments.services.wallets import (
     wallet_set_auto_pay_default,
 )
 from tenants.features import feature_required
+from tenants.http import TenantHostRequest
 
 PAGE_SIZE = 25
 
 
-def _wallet(request: HttpRequest) -> Wallet:
+def _wallet(request: MemberRequest) -> Wallet:
     """The parent's wallet at this tenant (created on first use); 404 for anyone else."""
     wallet = selectors.wallet_get_for_owner(tenant=request.tenant, user=request.user)
     if wallet is None:
@@ -62,7 +64,7 @@ def _wallet(request: HttpRequest) -> Wallet:
     return wallet
 
 
-def _invitation(request: HttpRequest, pk: int) -> Invitation:
+def _invitation(request: MemberRequest, pk: int) -> Invitation:
     """This parent's invitation at this tenant, else 404."""
     return selectors.invitation_get_for_debtor(tenant=request.tenant, user=request.user, pk=pk)
 
@@ -81,7 +83,7 @@ def _pdf(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse
 @login_required
 @require_GET
 @feature_required("payments")
-def invitations(request: HttpRequest) -> HttpResponse:
+def invitations(request: MemberRequest) -> HttpResponse:
     """ "Mes invitations": the invitations waiting for an answer, overdue ones flagged."""
     pending = pending_invitations_page(
         tenant=request.tenant,
@@ -145,7 +147,7 @@ def _pending_rows(values, *, wallet: Wallet | WalletSummary, debtor) -> list[dic
 @login_required
 @require_GET
 @feature_required("payments")
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: MemberRequest) -> HttpResponse:
     wallet = _wallet(request)
     answered = selectors.invitations_history(debtor=request.user)
     page = Paginator(answered, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -157,7 +159,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm_page(
-    request: HttpRequest, invitation: Invitation, action: str, *, error=None, status: int = 200
+    request: MemberRequest, invitation: Invitation, action: str, *, error=None, status: int = 200
 ) -> HttpResponse:
     wallet = _wallet(request)
     form = ConfirmForm(initial={"key": new_idempotency_key()})
@@ -177,7 +179,7 @@ def _confirm_page(
     return render(request, "payments/confirm.html", context, status=status)
 
 
-def _refused(request: HttpRequest, invitation: Invitation, error: PaymentError) -> HttpResponse:
+def _refused(request: MemberRequest, invitation: Invitation, error: PaymentError) -> HttpResponse:
     return render(
         request, "payments/refused.html", {"invitation": invitation, "error": error}, status=400
     )
@@ -187,7 +189,7 @@ def _refused(request: HttpRequest, invitation: Invitation, error: PaymentError) 
 @login_required
 @require_http_methods(["GET", "POST"])
 @feature_required("payments")
-def pay(request: HttpRequest, pk: int) -> HttpResponse:
+def pay(request: MemberRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     if request.method == "GET":
         if invitation.status == InvitationStatus.PAID:
@@ -206,6 +208,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         return _confirm_page(request, invitation, "pay", error=exc, status=409)
     except (InvitationNotPending, IdempotencyKeyReused) as exc:
         return _refused(request, invitation, exc)
+    assert outcome.balance_cents is not None  # a payment tells the new balance
     messages.success(
         request,
         _("Paiement effectué : %(title)s pour %(child)s (%(amount)s). Nouveau solde : %(balance)s.")
@@ -223,7 +226,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @feature_required("payments")
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: MemberRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     if request.method == "GET":
         if not invitation.activity.is_optional:
@@ -254,7 +257,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @feature_required("payments")
-def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_auto_pay(request: MemberRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     form = AutoPayForm(request.POST)
     if form.is_valid():
@@ -279,7 +282,7 @@ def invitation_auto_pay(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @feature_required("payments")
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def document(request: MemberRequest, pk: int) -> FileResponse:
     response = documents.activity_document_response(_invitation(request, pk).activity)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -288,7 +291,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 @feature_required("payments")
-def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt(request: MemberRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     if invitation.payment_id is None:
         raise Http404
@@ -302,7 +305,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @feature_required("payments")
-def wallet(request: HttpRequest) -> HttpResponse:
+def wallet(request: MemberRequest) -> HttpResponse:
     """ "Mon portefeuille": balance, how to top up (IBAN, structured communication, EPC QR),
     the history with its running balance."""
     wallet = _wallet(request)
@@ -336,7 +339,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @feature_required("payments")
-def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
+def wallet_auto_pay(request: MemberRequest) -> HttpResponse:
     wallet = _wallet(request)
     form = WalletAutoPayForm(request.POST)
     if form.is_valid():
@@ -348,7 +351,7 @@ def wallet_auto_pay(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @feature_required("payments")
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: MemberRequest) -> HttpResponse:
     wallet = _wallet(request)
     form = StatementForm(request.GET or None, initial=StatementForm.initial_period())
     if form.is_bound and form.is_valid():
@@ -362,7 +365,7 @@ def statement(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @feature_required("payments")
-def top_up_sheet(request: HttpRequest) -> HttpResponse:
+def top_up_sheet(request: MemberRequest) -> HttpResponse:
     wallet = _wallet(request)
     return _pdf(documents.top_up_sheet_pdf(wallet=wallet), "recharger-mon-portefeuille.pdf")
 
@@ -382,7 +385,7 @@ def _month(value: str | None) -> date:
 @login_required
 @require_GET
 @feature_required("payments")
-def calendar_month(request: HttpRequest) -> HttpResponse:
+def calendar_month(request: MemberRequest) -> HttpResponse:
     """ "Mon calendrier": due dates and activity dates in a month grid, and the private feed."""
     wallet = _wallet(request)
     first = _month(request.GET.get("mois"))
@@ -414,7 +417,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @feature_required("payments")
-def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
+def calendar_feed_renew(request: MemberRequest) -> HttpResponse:
     wallet_calendar_token_renew(wallet=_wallet(request))
     messages.success(
         request,
@@ -425,7 +428,7 @@ def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @feature_required("payments")
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: TenantHostRequest, token: str) -> HttpResponse:
     """The private iCalendar feed: no login (a phone's calendar cannot log in), the unguessable
     token is the key; renewing it revokes the old address."""
     wallet = selectors.wallet_by_calendar_token(tenant=request.tenant, token=token)

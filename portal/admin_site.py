@@ -16,9 +16,11 @@ class PortalAdminSite(OTPAdminSite):
             return False
         user = request.user
         tenant = getattr(request, "tenant", None)
+        # The user is signed in (checked above); her class lives in `accounts`, above `portal`.
+        tenant_id = getattr(user, "tenant_id", None)
         if tenant is None:
-            return user.is_superuser and user.tenant_id is None
-        return user.tenant_id == tenant.id
+            return user.is_superuser and tenant_id is None
+        return tenant_id == tenant.id
 
     def get_urls(self):
         # Pages that are not a model's (the help desk) come from the ModelAdmin of the app that
@@ -99,6 +101,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, "delete")
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        if self.tenant_field is None and getattr(request, "tenant", None) is not None:
-            obj.tenant = request.tenant
+        tenant = getattr(request, "tenant", None)
+        if self.tenant_field is None and tenant is not None:
+            obj.tenant = tenant
         super().save_model(request, obj, form, change)

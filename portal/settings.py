@@ -6,6 +6,7 @@ a database cache, mails written to var/mail and shown in the dev inbox, demo ten
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import dj_email_url
@@ -86,7 +87,7 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -223,7 +224,8 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_FORMS = {"login": "accounts.forms.IdentifierLoginForm"}
-ACCOUNT_RATE_LIMITS = {
+# The test settings switch them off with False.
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
     # allauth's default "login": "30/m/ip" counts successful logins too: one school NAT or a
     # carrier's shared address would be capped at 30 logins a minute on the first school day.
     "login": "600/m/ip",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import PersonAdmin
+from accounts.http import request_user
 from accounts.models import User
 from accounts.selectors import people_visible_to
 from outbox.models import Status
@@ -19,6 +20,7 @@ from portal.http import client_ip
 from recovery.activation.admin import print_activation_letters, send_activation_mail
 from recovery.identifier.services import admin_reset_send
 from recovery.models import ContactRequest, Outcome, RecoveryEvent, RecoveryRequest
+from tenants.http import request_tenant
 
 
 class ReadOnlyLogAdmin(TenantScopedAdmin):
@@ -34,10 +36,10 @@ class ReadOnlyLogAdmin(TenantScopedAdmin):
         return False
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        user = request.user
+        user = request_user(request)
         if user.is_superuser or user.is_tenant_admin:
             return queryset
-        visible = people_visible_to(viewer=user, tenant=request.tenant).values("pk")
+        visible = people_visible_to(viewer=user, tenant=request_tenant(request)).values("pk")
         return queryset.filter(user__in=visible)
 
 
@@ -49,10 +51,10 @@ class RecoveryRequestAdmin(ReadOnlyLogAdmin):
     list_filter = ["flow", "outcome"]
     search_fields = ["login", "user__identifier", "user__last_name"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "created_at", "flow", "method", "login", "user", "outcome", "reason", "ip",
         "initiated_by", "processed_at", "delivery",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     list_select_related = ["user", "message"]
 
@@ -93,7 +95,7 @@ class RecoveryEventAdmin(ReadOnlyLogAdmin):
     list_filter = ["flow", "kind", "outcome"]
     search_fields = ["user__identifier", "user__last_name"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor"]
+    readonly_fields = ("created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor")
     fields = readonly_fields
     list_select_related = ["user", "actor"]
 
@@ -105,15 +107,15 @@ class ContactRequestAdmin(ReadOnlyLogAdmin):
     list_display = ["created_at", "login", "user", "handled_at"]
     list_filter = ["handled_at"]
     search_fields = ["login", "user__identifier", "user__last_name"]
-    readonly_fields = ["created_at", "login", "user", "ip", "handled_at"]
+    readonly_fields = ("created_at", "login", "user", "ip", "handled_at")
     fields = readonly_fields
     actions = ["mark_handled"]
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        user = request.user
+        user = request_user(request)
         if user.is_superuser or user.is_tenant_admin:
             return queryset
-        visible = people_visible_to(viewer=user, tenant=request.tenant).values("pk")
+        visible = people_visible_to(viewer=user, tenant=request_tenant(request)).values("pk")
         # Requests for unknown addresses have no account: every secretary of the tenant sees them.
         return queryset.filter(Q(user__in=visible) | Q(user__isnull=True))
 
@@ -142,7 +144,7 @@ class RecoveryPersonAdmin(PersonAdmin):
     @admin.action(description=_("Envoyer un lien de réinitialisation par e-mail"))
     def send_reset_link(self, request: HttpRequest, queryset) -> None:
         outcomes = [
-            admin_reset_send(user=person, by=request.user, ip=client_ip(request))
+            admin_reset_send(user=person, by=request_user(request), ip=client_ip(request))
             for person in queryset
         ]
         sent = outcomes.count(Outcome.MAIL_SENT)

@@ -117,6 +117,10 @@ class SecondaryEmailDevice(CodeDevice):
         return mask_email(self.email)
 
 
+# A person's recovery method: a phone or a secondary address.
+MethodDevice = PhoneDevice | SecondaryEmailDevice
+
+
 def mask_email(address: str) -> str:
     """'pierre.martin@charleroi.be' → 'p*****@charleroi.be', as the seed shows."""
     local, _sep, domain = address.partition("@")

@@ -178,7 +178,7 @@ def password_reset_complete(
         request.outcome = Outcome.COMPLETED
         request.save(update_fields=["outcome"])
     recovery_event_log(
-        tenant=user.tenant, flow=flow, kind="password_reset", outcome=Outcome.COMPLETED,
+        tenant=user.member_tenant, flow=flow, kind="password_reset", outcome=Outcome.COMPLETED,
         request=request, user=user, ip=ip, actor=actor,
     )  # fmt: skip
 

@@ -42,7 +42,7 @@ def link_token_issue(
     ).update(revoked_at=now)
     secret = secrets.token_urlsafe(32)
     LinkToken.objects.create(
-        tenant_id=user.tenant_id,
+        tenant_id=user.member_tenant_id,
         user=user,
         request=request,
         purpose=purpose,

@@ -1,9 +1,12 @@
+from typing import cast
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
 from tenants.models import School, Tenant, TenantHost
-from tenants.selectors import schools_visible_to, tenant_host_forget
+from tenants.selectors import Viewer, schools_visible_to, tenant_host_forget
 
 
 class TenantHostInline(admin.TabularInline):
@@ -98,7 +101,9 @@ class SchoolAdmin(TenantScopedAdmin):
     search_fields = ["name", "code"]
 
     def get_queryset(self, request: HttpRequest):
-        return schools_visible_to(viewer=request.user, tenant=request.tenant)
+        # The admin site lets only signed-in staff in: the user is a person (a Viewer).
+        viewer = cast(Viewer, request.user)
+        return schools_visible_to(viewer=viewer, tenant=request_tenant(request))
 
     def _allowed(self, request: HttpRequest, action: str) -> bool:
         user = request.user

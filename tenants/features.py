@@ -2,9 +2,9 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, TypeVar, cast
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from tenants.models import Tenant
 
@@ -19,20 +19,24 @@ Feature = Literal[
 ]
 
 
-def tenant_has_feature(tenant: Tenant | None, feature: Feature) -> bool:
+def tenant_has_feature(tenant: Tenant | None, feature: Feature) -> TypeGuard[Tenant]:
     return tenant is not None and bool(getattr(tenant, feature))
 
 
-def feature_required(feature: Feature) -> Callable[[Callable[..., HttpResponse]], Any]:
-    """A view of a flow the request's tenant has not switched on is a plain 404."""
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def feature_required(feature: Feature) -> Callable[[_View], _View]:
+    """A view of a flow the request's tenant has not switched on is a plain 404 (so the view
+    may type its request as a `tenants.http.TenantHostRequest`)."""
+
+    def decorator(view: _View) -> _View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not tenant_has_feature(getattr(request, "tenant", None), feature):
                 raise Http404
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return cast(_View, wrapped)
 
     return decorator

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils import translation
 
+from tenants.http import TenantRequest
 from tenants.scoping import no_scope, scopes_disabled, tenant_scope
 from tenants.selectors import is_platform_host, tenant_for_host
 
@@ -19,7 +20,7 @@ class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         host = request.get_host()
         request.tenant = tenant_for_host(host)
         request.is_platform_host = request.tenant is None and is_platform_host(host)
@@ -37,7 +38,7 @@ class TenantMiddleware:
             return self.get_response(request)
 
 
-def _request_scope(request: HttpRequest) -> AbstractContextManager:
+def _request_scope(request: TenantRequest) -> AbstractContextManager[None]:
     """The request's tenant scopes every query of tenant-owned rows (tenants.scoping); the
     platform host works across tenants; a host-less path (health check) sees no tenant data."""
     if request.tenant is not None:
@@ -76,7 +77,7 @@ class TenantUserGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and user.tenant_id != getattr(request.tenant, "id", None):
             logout(request)

@@ -9,13 +9,16 @@ with `scopes_disabled()`.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.db import models
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 from django_scopes.state import state
 
+from portal.append_only import AppendOnlyQuerySet
+
 T = TypeVar("T")
+_M = TypeVar("_M", bound=models.Model)
 
 __all__ = [
     "in_each_tenant",
@@ -25,12 +28,43 @@ __all__ = [
     "tenant_scope",
     "tenant_scoped_manager",
     "is_tenant_scoped",
+    "scoped_manager_class",
+    "AppendOnlyTenantScopedManager",
+    "TenantScopedManager",
 ]
 
 
-def tenant_scoped_manager(manager_class: type[models.Manager] = models.Manager) -> Any:
+def scoped_manager_class(manager_class: type[models.Manager[Any]]) -> Any:
+    """The class of django-scopes' manager built on `manager_class`, filtering on `tenant`."""
+    return type(ScopedManager(_manager_class=manager_class, tenant="tenant"))
+
+
+# django-scopes builds its manager class inside a function, where django-stubs' plugin (which
+# types a model's managers from their runtime class) cannot find it: these module-level
+# subclasses give it a name, and mypy their typed face.
+if TYPE_CHECKING:
+
+    class TenantScopedManager(models.Manager[_M]):
+        def with_scope(self, **scope: Any) -> Self: ...
+        def with_scopes_disabled(self) -> Self: ...
+
+    class AppendOnlyTenantScopedManager(TenantScopedManager[_M]):
+        def get_queryset(self) -> AppendOnlyQuerySet[_M]: ...
+
+else:
+
+    class TenantScopedManager(scoped_manager_class(models.Manager)):
+        pass
+
+    class AppendOnlyTenantScopedManager(
+        scoped_manager_class(models.Manager.from_queryset(AppendOnlyQuerySet))
+    ):
+        pass
+
+
+def tenant_scoped_manager() -> "TenantScopedManager[Any]":
     """`objects` of a model with a `tenant` key."""
-    return ScopedManager(_manager_class=manager_class, tenant="tenant")
+    return TenantScopedManager()
 
 
 @contextmanager
@@ -63,7 +97,7 @@ def is_tenant_scoped(manager: models.Manager) -> bool:
     return False
 
 
-def active_scope() -> dict:
+def active_scope() -> dict[str, Any]:
     return get_scope()
 
 
@@ -72,7 +106,9 @@ def formfield_outside_scope(db_field: models.Field, **kwargs: Any) -> Any:
     its relation fields start empty. The admin (or the form's `__init__`) gives them their
     tenant's rows per request."""
     if db_field.is_relation and "queryset" not in kwargs:
-        kwargs["queryset"] = db_field.related_model._base_manager.none()
+        # A relation's model is resolved (a class, not "self") once the apps are loaded.
+        related_model = cast(type[models.Model], db_field.related_model)
+        kwargs["queryset"] = related_model._base_manager.none()
     return db_field.formfield(**kwargs)
 
 
@@ -92,10 +128,9 @@ def in_scope_of(model: type[models.Model]) -> Callable[[Callable[..., T]], Calla
     def decorator(task: Callable[..., T]) -> Callable[..., T | None]:
         @wraps(task)
         def wrapped(pk: int, *args: Any, **kwargs: Any) -> T | None:
+            manager = cast("TenantScopedManager[Any]", model._default_manager)  # a scoped model's
             found = list(
-                model._default_manager.with_scopes_disabled()  # type: ignore[attr-defined]
-                .filter(pk=pk)
-                .values_list("tenant_id", flat=True)
+                manager.with_scopes_disabled().filter(pk=pk).values_list("tenant_id", flat=True)
             )
             if not found:
                 return None

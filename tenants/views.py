@@ -6,10 +6,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from tenants.http import TenantRequest
 from tenants.selectors import demo_tenants
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: TenantRequest) -> HttpResponse:
     if request.tenant is None:
         tenants = demo_tenants() if settings.DEMO_MODE else []
         return render(request, "tenants/platform_home.html", {"tenants": tenants})

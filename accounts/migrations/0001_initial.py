@@ -54,9 +54,6 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'personnes',
                 'ordering': ['last_name', 'first_name', 'identifier'],
             },
-            managers=[
-                ('objects', accounts.models.UserManager()),
-            ],
         ),
         migrations.CreateModel(
             name='GuardianLink',

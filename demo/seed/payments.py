@@ -41,6 +41,8 @@ def _payments_seed(tenant: Tenant) -> dict[str, int]:
     if not (school and parent and all(children)):
         return {"activities": 0, "invitations": 0}
     camille, nolan = children
+    if not (tenant and school and parent and camille and nolan):
+        return {"activities": 0, "invitations": 0}
     today = timezone.localdate()
 
     photo = _activity(

@@ -1,9 +1,11 @@
 """Demo tenants shaped like the seeds: their hosts, features, password rules and schools."""
 
+from typing import Any
+
 from tenants.models import PasswordRules, School, Tenant, TenantHost
 from tenants.scoping import tenant_scope
 
-TENANTS = [
+TENANTS: list[dict[str, Any]] = [
     {
         "slug": "creos",
         "name": "CREOS — réseau d'écoles communales",

@@ -264,7 +264,7 @@ def person_throttles(
         devices = person_code_devices(person=person)
     states = [
         ThrottleState(
-            label, throttle.throttle_exceeded(tenant=person.tenant, limit=limit, subject=s)
+            label, throttle.throttle_exceeded(tenant=person.member_tenant, limit=limit, subject=s)
         )
         for label, limit, s in person_throttle_keys(person=person)
     ]

@@ -3,6 +3,8 @@ export the payments, download the programme."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest, request_user
 from accounts.selectors import classrooms_of, schools_visible_to
 from payments import documents, selectors
 from payments.admin.common import admin_context, own_object
@@ -23,6 +26,12 @@ from payments.models import Activity, InvitationStatus
 from payments.money import format_cents
 from payments.services.invitations import invitation_remind, invitations_send
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from payments.selectors import ActivityTotals
 
 
 @admin.register(Activity, site=admin_site)
@@ -46,17 +55,19 @@ class ActivityAdmin(TenantScopedAdmin):
     date_hierarchy = "starts_on"
 
     def get_queryset(self, request: HttpRequest):
-        visible = selectors.activities_visible_to(viewer=request.user, tenant=request.tenant)
+        viewer, tenant = request_user(request), request_tenant(request)
+        visible = selectors.activities_visible_to(viewer=viewer, tenant=tenant)
         return selectors.activities_with_totals(visible.select_related("school"))
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "school":
-            kwargs["queryset"] = schools_visible_to(viewer=request.user, tenant=request.tenant)
+            viewer, tenant = request_user(request), request_tenant(request)
+            kwargs["queryset"] = schools_visible_to(viewer=viewer, tenant=tenant)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Activity, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = request_user(request)
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("montant"), ordering="amount_cents")
@@ -64,15 +75,15 @@ class ActivityAdmin(TenantScopedAdmin):
         return format_cents(obj.amount_cents)
 
     @admin.display(description=_("payées"))
-    def paid_display(self, obj: Activity) -> str:
+    def paid_display(self, obj: WithAnnotations[Activity, ActivityTotals]) -> str:
         return f"{obj.n_paid} ({format_cents(obj.paid_cents)})"
 
     @admin.display(description=_("en attente"))
-    def pending_display(self, obj: Activity) -> int:
+    def pending_display(self, obj: WithAnnotations[Activity, ActivityTotals]) -> int:
         return obj.n_pending
 
     @admin.display(description=_("déclinées"))
-    def declined_display(self, obj: Activity) -> int:
+    def declined_display(self, obj: WithAnnotations[Activity, ActivityTotals]) -> int:
         return obj.n_declined
 
     @admin.display(description=_("suivi"))
@@ -104,7 +115,7 @@ class ActivityAdmin(TenantScopedAdmin):
     def _activity(self, request: HttpRequest, pk: int) -> Activity:
         return own_object(self, request, pk)
 
-    def invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def invite_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         activity = self._activity(request, pk)
         if not self.has_change_permission(request, activity):
             raise PermissionDenied

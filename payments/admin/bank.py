@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest, request_user
 from payments import bank
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
 from payments.admin.forms import BankUploadForm
@@ -21,7 +22,7 @@ from portal.admin_site import TenantScopedAdmin, admin_site
 
 class BankLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BankLine
-    fields = ["booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status"]
+    fields = ("booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status")
     readonly_fields = fields
     extra = 0
 
@@ -63,7 +64,7 @@ class BankImportAdmin(TenantScopedAdmin):
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
         """Step 1: upload a camt.053 file → step 2, the preview (nothing credited yet)."""
-        needs_tenant(request)
+        tenant = needs_tenant(request)
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = BankUploadForm(request.POST or None, request.FILES or None)
@@ -71,10 +72,10 @@ class BankImportAdmin(TenantScopedAdmin):
             upload = form.cleaned_data["file"]
             try:
                 bank_import = bank.bank_import_preview(
-                    tenant=request.tenant,
+                    tenant=tenant,
                     filename=upload.name,
                     data=upload.read(bank.MAX_FILE_BYTES + 1),
-                    by=request.user,
+                    by=request_user(request),
                 )
             except PaymentError as exc:
                 form.add_error("file", str(exc))
@@ -113,7 +114,7 @@ class BankImportAdmin(TenantScopedAdmin):
             ),
         )
 
-    def apply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def apply_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         bank_import = self._import(request, pk)
         if not self.has_add_permission(request):
             raise PermissionDenied

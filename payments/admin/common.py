@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from tenants.http import request_tenant
+from tenants.models import Tenant
+
 
 class ReadOnlyMixin:
     """Rows written by the services only: no add, change or delete in the admin, for anyone."""
@@ -30,9 +33,12 @@ def admin_context(model_admin, request: HttpRequest, **extra) -> dict:
     }
 
 
-def needs_tenant(request: HttpRequest) -> None:
-    if getattr(request, "tenant", None) is None:
+def needs_tenant(request: HttpRequest) -> Tenant:
+    """The host's tenant; a 404 on the platform host."""
+    tenant = request_tenant(request)
+    if tenant is None:
         raise Http404
+    return tenant
 
 
 def own_object(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int):

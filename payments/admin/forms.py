@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
@@ -59,8 +61,9 @@ class ActivityForm(forms.ModelForm):
                 raise forms.ValidationError(_("Le document doit être un fichier PDF."))
         return document
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data
         starts, due = data.get("starts_on"), data.get("due_on")
         if starts and due and due < starts:
             self.add_error("due_on", _("L'échéance ne peut pas précéder la date de début."))
@@ -104,8 +107,10 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, students_qs, classrooms: list[tuple[str, int]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["students"].queryset = students_qs
-        self.fields["classroom"].choices = [("", _("— choisir une classe —"))] + [
+        cast(StudentChoiceField, self.fields["students"]).queryset = students_qs
+        cast(forms.ChoiceField, self.fields["classroom"]).choices = [
+            ("", _("— choisir une classe —"))
+        ] + [
             (
                 name,
                 ngettext("%(classroom)s (%(n)d élève)", "%(classroom)s (%(n)d élèves)", n)
@@ -114,8 +119,9 @@ class InviteForm(forms.Form):
             for name, n in classrooms
         ]
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("scope") == self.SCOPE_SELECTION and not data.get("students"):
             self.add_error("students", _("Choisissez au moins un élève."))
         if data.get("scope") == self.SCOPE_CLASS and not data.get("classroom"):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.http import AuthenticatedRequest, request_user
 from accounts.models import User
 from payments import selectors
 from payments.admin.export import payments_csv
@@ -18,6 +19,7 @@ from payments.models import Invitation
 from payments.money import format_cents
 from payments.services.invitations import invitation_cancel, invitation_refund, invitation_remind
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
 
 
 def _apply_each(
@@ -60,7 +62,8 @@ class InvitationAdmin(TenantScopedAdmin):
     readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "tenant"]
 
     def get_queryset(self, request: HttpRequest):
-        activities = selectors.activities_visible_to(viewer=request.user, tenant=request.tenant)
+        viewer, tenant = request_user(request), request_tenant(request)
+        activities = selectors.activities_visible_to(viewer=viewer, tenant=tenant)
         return super().get_queryset(request).filter(activity__in=activities)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -99,7 +102,7 @@ class InvitationAdmin(TenantScopedAdmin):
         )
 
     @admin.action(description=_("Annuler (invitations non payées)"))
-    def cancel_invitations(self, request: HttpRequest, queryset) -> None:
+    def cancel_invitations(self, request: AuthenticatedRequest, queryset) -> None:
         done, refused = _apply_each(invitation_cancel, queryset, by=request.user)
         self._report(
             request,
@@ -109,7 +112,7 @@ class InvitationAdmin(TenantScopedAdmin):
         )
 
     @admin.action(description=_("Rembourser sur le portefeuille (invitations payées)"))
-    def refund_invitations(self, request: HttpRequest, queryset) -> None:
+    def refund_invitations(self, request: AuthenticatedRequest, queryset) -> None:
         invitations = queryset.select_related("tenant", "debtor", "beneficiary")
         done, refused = _apply_each(invitation_refund, invitations, by=request.user)
         self._report(

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import AuthenticatedRequest, request_user
 from payments import selectors
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant
 from payments.admin.forms import TopUpForm
@@ -19,12 +20,13 @@ from payments.money import format_cents
 from payments.services.idempotency import new_idempotency_key
 from payments.services.wallets import wallet_top_up
 from portal.admin_site import TenantScopedAdmin, admin_site
+from tenants.http import request_tenant
 
 
 class LedgerLineInline(ReadOnlyMixin, admin.TabularInline):
     model = LedgerLine
     fk_name = "wallet"
-    fields = ["created_at", "transaction", "amount_display", "balance_display"]
+    fields = ("created_at", "transaction", "amount_display", "balance_display")
     readonly_fields = fields
     ordering = ["-pk"]
     extra = 0
@@ -44,13 +46,14 @@ class WalletAdmin(TenantScopedAdmin):
     list_display = ["owner_name", "balance_display", "communication", "auto_pay_default"]
     search_fields = ["owner__last_name", "owner__first_name", "owner__identifier", "reference"]
     list_select_related = ["owner"]
-    fields = ["owner", "balance_display", "communication", "auto_pay_default", "created_at"]
+    fields = ("owner", "balance_display", "communication", "auto_pay_default", "created_at")
     readonly_fields = fields
     inlines = [LedgerLineInline]
     change_form_template = "payments/admin/wallet_change_form.html"
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.wallets_visible_to(viewer=request.user, tenant=request.tenant)
+        viewer, tenant = request_user(request), request_tenant(request)
+        return selectors.wallets_visible_to(viewer=viewer, tenant=tenant)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created with the parent's first invitation or visit
@@ -88,7 +91,7 @@ class WalletAdmin(TenantScopedAdmin):
             *super().get_urls(),
         ]
 
-    def top_up_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def top_up_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         """Record a transfer received on the bank account (the ledger: bank → wallet)."""
         needs_tenant(request)
         if not self.has_view_permission(request):
@@ -130,7 +133,7 @@ class WalletAdmin(TenantScopedAdmin):
 class LedgerLineTxInline(ReadOnlyMixin, admin.TabularInline):
     model = LedgerLine
     fk_name = "transaction"
-    fields = ["account", "wallet", "activity", "amount_cents", "balance_after_cents"]
+    fields = ("account", "wallet", "activity", "amount_cents", "balance_after_cents")
     readonly_fields = fields
     extra = 0
 

@@ -68,6 +68,7 @@ def wallet_top_up(
                 wallet=locked, key=idempotency_key, kind=RequestKind.TOP_UP, invitation=None
             )
             if request is not None:
+                assert request.transaction is not None  # stored with its transaction
                 return request.transaction
         tx = ledger_post(
             tenant=locked.tenant,

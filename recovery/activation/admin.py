@@ -14,15 +14,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.http import request_user
 from accounts.models import LetterBatch
 from portal.admin_site import TenantScopedAdmin, admin_site
 from recovery.activation import letters
 from recovery.activation.services import activation_send_by_mail, users_activatable
+from tenants.http import request_tenant
 
 
 def _activatable(request: HttpRequest, modeladmin, queryset):
     """The selected people who can be activated; the others are counted in a warning."""
-    if request.tenant is None:
+    tenant = request_tenant(request)
+    if tenant is None:
         modeladmin.message_user(
             request,
             _("Les lettres d'activation se préparent à l'adresse d'un réseau scolaire."),
@@ -57,9 +60,9 @@ def print_activation_letters(modeladmin, request: HttpRequest, queryset) -> Http
             modeladmin.message_user(request, _("Aucune lettre à imprimer."), messages.WARNING)
         return None
     if len(people) > letters.DIRECT_PDF_MAX:
-        batch = letters.activation_batch_start(users=people, by=request.user)
+        batch = letters.activation_batch_start(users=people, by=request_user(request))
         return redirect("admin:accounts_letterbatch_progress", batch.pk)
-    pdf = letters.activation_letters_pdf(users=people, by=request.user)
+    pdf = letters.activation_letters_pdf(users=people, by=request_user(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"lettres-activation-{timezone.localtime():%Y%m%d-%H%M}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -72,7 +75,8 @@ def send_activation_mail(modeladmin, request: HttpRequest, queryset) -> None:
     people = _activatable(request, modeladmin, queryset)
     if people is None:
         return
-    sent = sum(activation_send_by_mail(user=p, by=request.user) for p in people)
+    by = request_user(request)
+    sent = sum(activation_send_by_mail(user=p, by=by) for p in people)
     modeladmin.message_user(
         request,
         ngettext("%(n)d activation envoyée.", "%(n)d activations envoyées.", sent) % {"n": sent},
@@ -99,11 +103,11 @@ class LetterBatchAdmin(TenantScopedAdmin):
     secretary_permissions = frozenset({"view"})
     list_display = ["created_at", "created_by", "total", "status", "progress_link"]
     list_filter = ["status"]
-    fields = ["created_at", "created_by", "status", "total", "done", "finished_at", "error"]
+    fields = ("created_at", "created_by", "status", "total", "done", "finished_at", "error")
     readonly_fields = fields
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        user = request.user
+        user = request_user(request)
         if user.is_superuser or user.is_tenant_admin:
             return queryset
         return queryset.filter(created_by=user)
@@ -170,7 +174,7 @@ class LetterBatchAdmin(TenantScopedAdmin):
         patch_cache_control(response, no_store=True, private=True, max_age=0)
         return response
 
-    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
         batch = self._batch(request, pk)
         if batch.status != LetterBatch.Status.DONE or not batch.file:
             raise Http404

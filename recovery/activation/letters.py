@@ -107,6 +107,7 @@ def letters_render(
             pages.extend(document.pages)
             if progress is not None:
                 progress(start + len(chunk))
+    assert first is not None  # there is at least one letter
     return first.copy(pages).write_pdf()
 
 
@@ -120,7 +121,7 @@ def _people_for_letters(users: Iterable[User]) -> tuple[Tenant, list[User]]:
     tenant_ids = {u.tenant_id for u in people}
     if len(tenant_ids) != 1 or None in tenant_ids:
         raise ValueError("letters are printed for the people of one tenant")
-    return people[0].tenant, people
+    return people[0].member_tenant, people
 
 
 def _letters(*, tenant: Tenant, issued: IssuedCodes, people: list[User]) -> list[Letter]:

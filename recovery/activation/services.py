@@ -86,7 +86,7 @@ def users_activatable(users: QuerySet[User]) -> QuerySet[User]:
     )
 
 
-def _live_codes(user: User, now: datetime):
+def _live_codes(user: User, now: datetime) -> QuerySet[ActivationCode]:
     return ActivationCode.objects.filter(
         user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     )
@@ -143,7 +143,7 @@ def activation_codes_store(issued: IssuedCodes) -> None:
 
 
 def _codes_issue(
-    *, tenant: Tenant, users: list[User], by: User | None, channel: str, now=None
+    *, tenant: Tenant, users: list[User], by: User | None, channel: str, now: datetime | None = None
 ) -> dict[int, tuple[str, datetime]]:
     issued = activation_codes_prepare(tenant=tenant, users=users, by=by, channel=channel, now=now)
     activation_codes_store(issued)
@@ -161,7 +161,7 @@ def activation_code_issue(
     never stored). It only works while the account has no usable password."""
     if user.tenant_id is None:
         raise ValueError("platform accounts are not activated with a code")
-    issued = _codes_issue(tenant=user.tenant, users=[user], by=by, channel=channel, now=now)
+    issued = _codes_issue(tenant=user.member_tenant, users=[user], by=by, channel=channel, now=now)
     code, _expires_at = issued[user.pk]
     return code
 
@@ -276,7 +276,7 @@ def activation_send_by_mail(*, user: User, by: User | None) -> bool:
     if not user.email or not user_is_activatable(user):
         return False
     issued = _codes_issue(
-        tenant=user.tenant, users=[user], by=by, channel=ActivationCode.Channel.MAIL
+        tenant=user.member_tenant, users=[user], by=by, channel=ActivationCode.Channel.MAIL
     )
     code, expires_at = issued[user.pk]
     email_queue(
@@ -287,7 +287,7 @@ def activation_send_by_mail(*, user: User, by: User | None) -> bool:
             "name": user.get_full_name(),
             "identifier": user.identifier,
             "code": code,
-            "url": activation_url(tenant=user.tenant, identifier=user.identifier),
+            "url": activation_url(tenant=user.member_tenant, identifier=user.identifier),
             "expires_at": expires_at,
         },
         user=user,

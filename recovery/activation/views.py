@@ -24,12 +24,13 @@ from recovery.activation.forms import ActivationCodeForm
 from recovery.http import link_secret_keep, no_referrer
 from recovery.student.forms import StudentIdentityForm
 from recovery.tokens import link_token_check
-from tenants.features import feature_required, tenant_has_feature
+from tenants.features import Feature, feature_required, tenant_has_feature
+from tenants.http import TenantHostRequest
 
 SESSION_KEY = "activation_proof"
 PROOF_LIFETIME = timedelta(minutes=30)
 BACKEND = "recovery.backends.RecoveryAuthenticationBackend"
-STUDENT_FEATURE = "student_self_activation"
+STUDENT_FEATURE: Feature = "student_self_activation"
 
 
 def _tenant(request: HttpRequest):
@@ -148,7 +149,7 @@ def _redeem(request: HttpRequest, proof, password: str, form: NewPasswordForm) -
 
 @login_required
 @feature_required("two_step_reset")
-def welcome(request: HttpRequest) -> HttpResponse:
+def welcome(request: TenantHostRequest) -> HttpResponse:
     """Where the tenant uses two-step recovery: register a phone or a second address now."""
     return render(request, "recovery/activation/welcome.html")
 
@@ -156,7 +157,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
 @feature_required(STUDENT_FEATURE)
 @no_store
 @sensitive_post_parameters("student_number", "username")
-def student_start(request: HttpRequest) -> HttpResponse:
+def student_start(request: TenantHostRequest) -> HttpResponse:
     """Student number + portal username → a link to the school mailbox, whatever the answer."""
     tenant = request.tenant
     form = StudentIdentityForm(request.POST if request.method == "POST" else None)
@@ -174,5 +175,5 @@ def student_start(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(STUDENT_FEATURE)
-def student_sent(request: HttpRequest) -> HttpResponse:
+def student_sent(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/activation/student_sent.html")

@@ -1,11 +1,14 @@
 """CREOS "Mot de passe oublié": the request form, then the new password with the account's
 e-mail address."""
 
+from typing import Any
+
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import NewPasswordForm
+from accounts.models import User
 from recovery.forms import reject_control_characters
 
 
@@ -29,8 +32,9 @@ class IdentifierResetStartForm(forms.Form):
         reject_control_characters(value)
         return value.strip()
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("method") == "email" and cleaned.get("login"):
             try:
                 validate_email(cleaned["login"])
@@ -49,6 +53,7 @@ class CreosResetForm(NewPasswordForm):
     )
 
     field_order = ["email", "password1", "password2"]
+    user: User  # always given: the account the link was sent for
 
     def clean_email(self) -> str:
         value = self.cleaned_data["email"].strip()

@@ -52,7 +52,7 @@ def identifier_request_process(*, request_id: int) -> str:
 
 def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
     base_url = tenant_public_base_url(request.tenant)
-    by_address: dict[str, list[dict]] = {}
+    by_address: dict[str, list[dict[str, str]]] = {}
     for user in users:
         secret = link_token_issue(user=user, request=request)
         by_address.setdefault(user.email.lower(), []).append(
@@ -83,7 +83,7 @@ def admin_reset_send(*, user: User, by: User, ip: str | None) -> str:
     """A secretary sends a reset link to a person of her tenant; she never sees the password."""
     assert user.tenant_id == by.tenant_id or by.is_superuser
     request = RecoveryRequest.objects.create(
-        tenant=user.tenant, flow=Flow.ADMIN, method="identifier", login=user.identifier,
+        tenant=user.member_tenant, flow=Flow.ADMIN, method="identifier", login=user.identifier,
         user=user, ip=ip, initiated_by=by, processed_at=timezone.now(),
     )  # fmt: skip
     refusal = recovery_refusal(user, email_required=True)
@@ -91,7 +91,7 @@ def admin_reset_send(*, user: User, by: User, ip: str | None) -> str:
         request.outcome = refusal
         request.save(update_fields=["outcome"])
         recovery_event_log(
-            tenant=user.tenant, flow=Flow.ADMIN, kind="admin_reset_refused", outcome=refusal,
+            tenant=user.member_tenant, flow=Flow.ADMIN, kind="admin_reset_refused", outcome=refusal,
             request=request, user=user, ip=ip, actor=by,
         )  # fmt: skip
         return refusal

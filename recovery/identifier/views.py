@@ -2,7 +2,7 @@
 visitor can reach before proving control of an account renders the same response."""
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,15 +14,16 @@ from recovery.identifier.forms import CreosResetForm, IdentifierResetStartForm
 from recovery.models import Flow
 from recovery.services import password_reset_complete, recovery_request_start
 from recovery.tokens import link_token_check, link_token_consume
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
+from tenants.http import TenantHostRequest, TenantRequest
 
-FEATURE = "identifier_reset"
+FEATURE: Feature = "identifier_reset"
 SESSION_LINK_KEY = "recovery_link_secret"
 
 
 @feature_required(FEATURE)
 @no_store
-def identifier_start(request: HttpRequest) -> HttpResponse:
+def identifier_start(request: TenantHostRequest) -> HttpResponse:
     form = IdentifierResetStartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -39,13 +40,13 @@ def identifier_start(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(FEATURE)
-def identifier_sent(request: HttpRequest) -> HttpResponse:
+def identifier_sent(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/identifier/sent.html")
 
 
 @feature_required(FEATURE)
 @no_store
-def link_open(request: HttpRequest, secret: str) -> HttpResponse:
+def link_open(request: TenantHostRequest, secret: str) -> HttpResponse:
     """The link from the mail: the secret moves into the session and leaves the address bar."""
     return link_secret_keep(
         request, key=SESSION_LINK_KEY, value=secret, to="recovery:identifier_reset"
@@ -55,7 +56,7 @@ def link_open(request: HttpRequest, secret: str) -> HttpResponse:
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("password1", "password2")
-def identifier_reset(request: HttpRequest) -> HttpResponse:
+def identifier_reset(request: TenantHostRequest) -> HttpResponse:
     secret = request.session.get(SESSION_LINK_KEY, "")
     token = link_token_check(secret=secret)
     if token is None:
@@ -89,7 +90,7 @@ def identifier_reset(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def done(request: HttpRequest) -> HttpResponse:
+def done(request: TenantRequest) -> HttpResponse:
     """The end of a reset by link or by NUMEN: log in with the new password."""
     if request.tenant is None:
         raise Http404

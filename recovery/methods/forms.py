@@ -1,6 +1,8 @@
 """Profile: adding a recovery phone or a secondary address, and removing one, each confirmed
 with the current password."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -18,7 +20,7 @@ class PhoneMethodForm(forms.Form):
     def __init__(self, *args, user, **kwargs) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["number"].region = user.tenant.phone_region
+        cast(PhoneNumberField, self.fields["number"]).region = user.tenant.phone_region
         self.fields["number"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 
     def clean_current_password(self) -> str:

@@ -7,14 +7,14 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
 from outbox.services import email_queue, sms_queue
-from recovery.codes import CodeDevice, PhoneDevice, SecondaryEmailDevice
+from recovery.codes import CodeDevice, MethodDevice, PhoneDevice, SecondaryEmailDevice
 
 
 def _context(device: CodeDevice) -> str:
     return f"profile:{device.persistent_id}"
 
 
-def methods_of(user: User) -> dict[str, list[CodeDevice]]:
+def methods_of(user: User) -> dict[str, list[MethodDevice]]:
     return {
         "phones": list(PhoneDevice.objects.filter(user=user).order_by("-confirmed", "-id")),
         "emails": list(
@@ -51,11 +51,13 @@ def method_email_start(*, user: User, email: str) -> SecondaryEmailDevice:
 
 
 @transaction.atomic
-def method_verify(*, device: CodeDevice, code: str) -> bool:
+def method_verify(*, device: MethodDevice, code: str) -> bool:
     """The right code confirms the new method; the one it replaces is removed and told."""
     if not device.code_verify(context=_context(device), code=code):
         return False
-    replaced = list(type(device).objects.filter(user=device.user, confirmed=True))
+    replaced: list[MethodDevice] = list(
+        type(device).objects.filter(user=device.user, confirmed=True)
+    )
     device.confirmed = True
     device.verified_at = timezone.now()
     device.save(update_fields=["confirmed", "verified_at"])
@@ -66,13 +68,13 @@ def method_verify(*, device: CodeDevice, code: str) -> bool:
 
 
 @transaction.atomic
-def method_remove(*, device: CodeDevice) -> None:
+def method_remove(*, device: MethodDevice) -> None:
     if device.confirmed:
         _announce_change(device, removed=True)
     device.delete()
 
 
-def _announce_change(old: CodeDevice, *, removed: bool) -> None:
+def _announce_change(old: MethodDevice, *, removed: bool) -> None:
     """The old phone gets an SMS, the old secondary address a mail, the main address a mail."""
     user = old.user
     context = {"identifier": user.identifier, "removed": removed, "masked": old.masked}

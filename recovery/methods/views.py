@@ -2,20 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from recovery.codes import CodeDevice, PhoneDevice, SecondaryEmailDevice
+from accounts.http import AuthenticatedRequest
+from recovery.codes import MethodDevice, PhoneDevice, SecondaryEmailDevice
 from recovery.forms import CodeForm
 from recovery.methods import services
 from recovery.methods.forms import EmailMethodForm, PhoneMethodForm, RemoveMethodForm
 
-KINDS: dict[str, type[CodeDevice]] = {"phone": PhoneDevice, "email": SecondaryEmailDevice}
+KINDS: dict[str, type[MethodDevice]] = {"phone": PhoneDevice, "email": SecondaryEmailDevice}
 
 
-def _device_for(request: HttpRequest, kind: str, device_id: int) -> CodeDevice:
+def _device_for(request: AuthenticatedRequest, kind: str, device_id: int) -> MethodDevice:
     """The device of this user (and so of this tenant), or 404."""
     model = KINDS.get(kind)
     device = model.objects.filter(user=request.user, pk=device_id).first() if model else None
@@ -25,19 +26,20 @@ def _device_for(request: HttpRequest, kind: str, device_id: int) -> CodeDevice:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "recovery/methods/overview.html", services.methods_of(request.user))
 
 
 @login_required
 @sensitive_post_parameters("current_password")
-def add(request: HttpRequest, kind: str) -> HttpResponse:
+def add(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     form_class = {"phone": PhoneMethodForm, "email": EmailMethodForm}.get(kind)
     if form_class is None:
         raise Http404
     data = request.POST if request.method == "POST" else None
     form = form_class(data, user=request.user)
     if form.is_bound and form.is_valid():
+        device: MethodDevice
         if kind == "phone":
             device = services.method_phone_start(
                 user=request.user, number=form.cleaned_data["number"]
@@ -52,7 +54,7 @@ def add(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def verify(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
+def verify(request: AuthenticatedRequest, kind: str, device_id: int) -> HttpResponse:
     device = _device_for(request, kind, device_id)
     if device.confirmed:
         return redirect("methods:overview")
@@ -69,7 +71,7 @@ def verify(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("current_password")
-def remove(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
+def remove(request: AuthenticatedRequest, kind: str, device_id: int) -> HttpResponse:
     device = _device_for(request, kind, device_id)
     form = RemoveMethodForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():

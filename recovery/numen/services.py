@@ -10,7 +10,9 @@ from recovery.models import Flow, Outcome, RecoveryRequest
 from tenants.models import Tenant
 
 
-def _record(*, tenant: Tenant, method: str, login: str, user: User | None, outcome: str, ip):
+def _record(
+    *, tenant: Tenant, method: str, login: str, user: User | None, outcome: str, ip: str | None
+) -> None:
     from django.utils import timezone
 
     RecoveryRequest.objects.create(

@@ -17,11 +17,12 @@ from recovery.numen.forms import (
     NumenNewPasswordForm,
 )
 from recovery.services import password_reset_complete
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
+from tenants.http import TenantHostRequest
 
 STEP1_SESSION_KEY = "numen_reset_captcha_at"
 STEP1_LIFETIME = 600  # seconds
-FEATURE = "numen_lookup"
+FEATURE: Feature = "numen_lookup"
 
 
 def _bound(request: HttpRequest, form_class, **kwargs):
@@ -35,7 +36,7 @@ def _bound(request: HttpRequest, form_class, **kwargs):
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("numen")
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: TenantHostRequest) -> HttpResponse:
     form = _bound(request, NumenLookupForm)
     context: dict = {"form": form}
     status = 200
@@ -59,7 +60,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @feature_required(FEATURE)
 @no_store
-def reset_step1(request: HttpRequest) -> HttpResponse:
+def reset_step1(request: TenantHostRequest) -> HttpResponse:
     form = _bound(request, CaptchaStepForm)
     if form.is_bound and form.is_valid():
         request.session[STEP1_SESSION_KEY] = time.time()
@@ -71,7 +72,7 @@ def reset_step1(request: HttpRequest) -> HttpResponse:
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("numen", "password1", "password2")
-def reset_step2(request: HttpRequest) -> HttpResponse:
+def reset_step2(request: TenantHostRequest) -> HttpResponse:
     passed_at = request.session.get(STEP1_SESSION_KEY)
     if not passed_at or time.time() - passed_at > STEP1_LIFETIME:
         request.session.pop(STEP1_SESSION_KEY, None)

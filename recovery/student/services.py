@@ -169,7 +169,7 @@ def student_reset_answer(
         reason = f"incorrect : {', '.join(wrong)}"
         _record(request, Outcome.WRONG_ANSWER, reason)
         recovery_event_log(
-            tenant=student.tenant, flow=Flow.STUDENT_MAILBOX, kind="answer_wrong",
+            tenant=student.member_tenant, flow=Flow.STUDENT_MAILBOX, kind="answer_wrong",
             outcome=Outcome.WRONG_ANSWER, request=request, user=student, ip=ip, detail=reason,
         )  # fmt: skip
         return Outcome.WRONG_ANSWER
@@ -177,7 +177,7 @@ def student_reset_answer(
     message = temporary_password_issue(user=student, request=request)
     _record(request, Outcome.MAIL_SENT, "mot de passe provisoire programmé", message=message)
     recovery_event_log(
-        tenant=student.tenant, flow=Flow.STUDENT_MAILBOX, kind="temporary_password_sent",
+        tenant=student.member_tenant, flow=Flow.STUDENT_MAILBOX, kind="temporary_password_sent",
         outcome=Outcome.MAIL_SENT, request=request, user=student, ip=ip,
         detail=f"envoi prévu le {message.not_before:%Y-%m-%d %H:%M:%S}",
     )  # fmt: skip
@@ -227,14 +227,14 @@ def temporary_password_issue(*, user: User, request: RecoveryRequest | None) -> 
     password = temporary_password_generate(user=user)
     expires_at = now + TEMPORARY_PASSWORD_LIFETIME
     TemporaryPassword.objects.create(
-        tenant=user.tenant,
+        tenant=user.member_tenant,
         user=user,
         request=request,
         password_hash=make_password(password),
         created_at=now,
         expires_at=expires_at,
     )
-    base_url = tenant_public_base_url(user.tenant)
+    base_url = tenant_public_base_url(user.member_tenant)
     return email_queue(
         tenant=user.tenant,
         to=user.school_email,
@@ -247,7 +247,7 @@ def temporary_password_issue(*, user: User, request: RecoveryRequest | None) -> 
             "lifetime_hours": int(TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600),
         },
         user=user,
-        not_before=now + timedelta(seconds=user.tenant.student_reset_delay_seconds),
+        not_before=now + timedelta(seconds=user.member_tenant.student_reset_delay_seconds),
         sensitive=True,
     )
 
@@ -288,7 +288,7 @@ def temporary_password_redeem(*, user: User, password: str, ip: str | None = Non
         request.reason = "mot de passe provisoire utilisé"
         request.save(update_fields=["outcome", "reason"])
     recovery_event_log(
-        tenant=user.tenant, flow=Flow.STUDENT_MAILBOX, kind="temporary_password_used",
+        tenant=user.member_tenant, flow=Flow.STUDENT_MAILBOX, kind="temporary_password_used",
         outcome=Outcome.COMPLETED, request=request, user=user, ip=ip,
     )  # fmt: skip
     return True

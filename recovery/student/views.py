@@ -11,15 +11,16 @@ from recovery.models import LinkToken
 from recovery.student import services
 from recovery.student.forms import StudentIdentityForm, StudentMailboxForm
 from recovery.tokens import link_token_check
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
+from tenants.http import TenantHostRequest
 
-FEATURE = "student_mailbox_reset"
+FEATURE: Feature = "student_mailbox_reset"
 SESSION_LINK_KEY = "student_link_secret"
 
 
 @feature_required(FEATURE)
 @no_store
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: TenantHostRequest) -> HttpResponse:
     """What a student needs, "Nom d'utilisateur oublié ?", and the school mailbox address."""
     form = StudentMailboxForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -33,18 +34,18 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(FEATURE)
-def sent(request: HttpRequest) -> HttpResponse:
+def sent(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/student/sent.html")
 
 
 @feature_required(FEATURE)
 @no_store
-def link_open(request: HttpRequest, secret: str) -> HttpResponse:
+def link_open(request: TenantHostRequest, secret: str) -> HttpResponse:
     """The link from the school mailbox: the secret moves into the session, off the URL."""
     return link_secret_keep(request, key=SESSION_LINK_KEY, value=secret, to="student:reset")
 
 
-def _live_token(request: HttpRequest) -> LinkToken | None:
+def _live_token(request: TenantHostRequest) -> LinkToken | None:
     token = link_token_check(
         secret=request.session.get(SESSION_LINK_KEY, ""),
         purpose=services.LINK_PURPOSE,
@@ -62,7 +63,7 @@ def _link_invalid(request: HttpRequest) -> HttpResponse:
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("student_number", "username")
-def reset(request: HttpRequest) -> HttpResponse:
+def reset(request: TenantHostRequest) -> HttpResponse:
     """ "Réinitialisation du mot de passe de l'élève pour le portail"."""
     token = _live_token(request)
     if token is None:
@@ -88,5 +89,5 @@ def reset(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(FEATURE)
-def requested(request: HttpRequest) -> HttpResponse:
+def requested(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/student/requested.html")

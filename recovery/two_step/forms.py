@@ -1,5 +1,7 @@
 """“Votre compte n'est pas accessible ?”: the address, the method, the new password."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from zxcvbn import zxcvbn
@@ -50,12 +52,15 @@ class MethodForm(forms.Form):
     def __init__(self, *args, options: list[MethodOption], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.options = {o.key: o for o in options}
-        self.fields["method"].choices = [(o.key, KIND_LABELS[o.kind] % o.masked) for o in options]
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
+            (o.key, KIND_LABELS[o.kind] % o.masked) for o in options
+        ]
         if options:
             self.fields["method"].initial = options[0].key
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         option = self.options.get(cleaned.get("method", ""))
         number = cleaned.get("full_number", "")
         reject_control_characters(number)
@@ -85,7 +90,7 @@ class TwoStepPasswordForm(NewPasswordForm):
         self.fields["password2"].label = _("Confirmez le nouveau mot de passe")
         self.strength: int | None = None
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         password = cleaned.get("password1")
         if password and "password1" not in self.errors:

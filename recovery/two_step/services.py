@@ -18,7 +18,7 @@ from phonenumber_field.phonenumber import to_python
 from accounts.models import User
 from outbox.services import email_queue, sms_queue
 from recovery import throttle
-from recovery.codes import CodeDevice, PhoneDevice, SecondaryEmailDevice
+from recovery.codes import MethodDevice, PhoneDevice, SecondaryEmailDevice
 from recovery.models import ContactRequest, Flow, Outcome, RecoveryRequest, TwoStepProgress
 from recovery.services import password_reset_complete, recovery_event_log
 from tenants.models import Tenant
@@ -66,7 +66,7 @@ def two_step_start(*, tenant: Tenant, address: str, ip: str | None) -> RecoveryR
     return request
 
 
-def _devices(user: User) -> list[CodeDevice]:
+def _devices(user: User) -> list[MethodDevice]:
     return [
         *PhoneDevice.objects.filter(user=user, confirmed=True).order_by("id"),
         *SecondaryEmailDevice.objects.filter(user=user, confirmed=True).order_by("id"),
@@ -118,7 +118,7 @@ def _option(request: RecoveryRequest, key: str) -> MethodOption | None:
     return next((o for o in two_step_options(request=request) if o.key == key), None)
 
 
-def _device(request: RecoveryRequest, option: MethodOption) -> CodeDevice | None:
+def _device(request: RecoveryRequest, option: MethodOption) -> MethodDevice | None:
     if option.key.endswith(":x") or request.user is None:
         return None
     model = SecondaryEmailDevice if option.kind == "email" else PhoneDevice
@@ -144,7 +144,8 @@ def two_step_send(*, request: RecoveryRequest, option_key: str, full_number: str
     if option is None or progress.failures >= MAX_FAILURES_PER_REQUEST:
         return SendOutcome.LOCKED
     device = _device(request, option)
-    if option.is_phone and (device is None or not _same_number(
+    # A phone option names a PhoneDevice (or none, when made up).
+    if option.is_phone and (not isinstance(device, PhoneDevice) or not _same_number(
         device, full_number, request.tenant.phone_region
     )):  # fmt: skip
         progress.failures += 1
@@ -168,10 +169,10 @@ def two_step_send(*, request: RecoveryRequest, option_key: str, full_number: str
 
 
 def _deliver_code(
-    *, request: RecoveryRequest, option: MethodOption, device: CodeDevice, code: str
+    *, request: RecoveryRequest, option: MethodOption, device: MethodDevice, code: str
 ) -> None:
     user = request.user
-    if option.kind == "email":
+    if isinstance(device, SecondaryEmailDevice):  # the "email" option's device
         email_queue(
             tenant=request.tenant, to=device.email, template="recovery/two_step/email/code",
             context={"code": code}, user=user, sensitive=True,
@@ -194,7 +195,11 @@ def two_step_verify(*, request: RecoveryRequest, code: str) -> bool:
         return False
     option = _option(request, progress.pending_method)
     device = _device(request, option) if option else None
-    if device is None or not device.code_verify(context=_context(request), code=code):
+    if (
+        option is None
+        or device is None
+        or not device.code_verify(context=_context(request), code=code)
+    ):
         progress.failures += 1
         progress.save(update_fields=["failures"])
         _log(request, "wrong_code", Outcome.WRONG_ANSWER)
@@ -220,7 +225,7 @@ def two_step_complete(*, request: RecoveryRequest, password: str, ip: str | None
     """Sets the new password once every required step is verified; the request is then spent."""
     progress = TwoStepProgress.objects.select_for_update().get(request=request)
     request.two_step = progress
-    if not two_step_ready(request=request):
+    if not two_step_ready(request=request) or request.user is None:  # ready implies a user
         return False
     progress.completed_at = timezone.now()
     progress.save(update_fields=["completed_at"])

@@ -13,14 +13,15 @@ from recovery.forms import CodeForm
 from recovery.models import Flow, RecoveryRequest
 from recovery.two_step import services
 from recovery.two_step.forms import AddressForm, MethodForm, TwoStepPasswordForm
-from tenants.features import feature_required
+from tenants.features import Feature, feature_required
+from tenants.http import TenantHostRequest
 
 SESSION_KEY = "two_step_request"
 STARTS_BEFORE_CAPTCHA = throttle.Limit("two-step-start-ip", 3, 3600)
-FEATURE = "two_step_reset"
+FEATURE: Feature = "two_step_reset"
 
 
-def _current(request: HttpRequest) -> RecoveryRequest | None:
+def _current(request: TenantHostRequest) -> RecoveryRequest | None:
     public_id = request.session.get(SESSION_KEY)
     if not public_id:
         return None
@@ -47,7 +48,7 @@ def _steps(recovery: RecoveryRequest) -> dict:
 
 @feature_required(FEATURE)
 @no_store
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: TenantHostRequest) -> HttpResponse:
     ip = client_ip(request) or "unknown"
     with_captcha = throttle.throttle_exceeded(
         tenant=request.tenant, limit=STARTS_BEFORE_CAPTCHA, subject=ip
@@ -68,7 +69,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("full_number")
-def method(request: HttpRequest) -> HttpResponse:
+def method(request: TenantHostRequest) -> HttpResponse:
     recovery = _current(request)
     if recovery is None:
         return redirect("two_step:start")
@@ -101,7 +102,7 @@ def method(request: HttpRequest) -> HttpResponse:
 
 @feature_required(FEATURE)
 @no_store
-def code(request: HttpRequest) -> HttpResponse:
+def code(request: TenantHostRequest) -> HttpResponse:
     recovery = _current(request)
     if recovery is None:
         return redirect("two_step:start")
@@ -127,7 +128,7 @@ def code(request: HttpRequest) -> HttpResponse:
 @feature_required(FEATURE)
 @no_store
 @sensitive_post_parameters("password1", "password2")
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: TenantHostRequest) -> HttpResponse:
     recovery = _current(request)
     if recovery is None:
         return redirect("two_step:start")
@@ -154,13 +155,13 @@ def password(request: HttpRequest) -> HttpResponse:
 
 
 @feature_required(FEATURE)
-def done(request: HttpRequest) -> HttpResponse:
+def done(request: TenantHostRequest) -> HttpResponse:
     return render(request, "recovery/two_step/done.html")
 
 
 @require_POST
 @feature_required(FEATURE)
-def contact_admin(request: HttpRequest) -> HttpResponse:
+def contact_admin(request: TenantHostRequest) -> HttpResponse:
     recovery = _current(request)
     if recovery is None:
         return redirect("two_step:start")

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts import csv_import
+from accounts.csv_import import validation
 from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash
 from tests.conftest import verified_admin_client
@@ -850,14 +851,14 @@ def test_student_number_taken_while_writing_is_reported(secretary, tenant_a, sch
     # when the number is taken between the check in the transaction and the write (a race the
     # check misses: only the database constraint sees it)
     UserFactory(tenant=tenant_a, is_student=True, student_number="0123456789")
-    real = csv_import._student_number_owners
+    real = validation._student_number_owners
     calls: list[int] = []
 
     def racy(**kwargs):
         calls.append(1)
         return {} if len(calls) == 1 else real(**kwargs)
 
-    monkeypatch.setattr(csv_import, "_student_number_owners", racy)
+    monkeypatch.setattr(validation, "_student_number_owners", racy)
     with pytest.raises(csv_import.ImportPlanInvalid) as caught:
         csv_import.csv_import_apply(plan=plan, tenant=tenant_a, viewer=secretary)
     # then the rows are checked again and the clash is reported; nothing is written
