@@ -45,13 +45,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
 
     A tenant-owned model's scoped manager already shows only the host's tenant
-    (tenants.scoping); the admin of the tenant itself names the field that leads to it
-    (`tenant_field`). Subclasses may narrow further with `scope_queryset` (a secretary's
-    schools). Secretaries and tenant administrators get the permissions named in
-    `secretary_permissions`; platform superusers get everything.
+    (tenants.scoping), and its `tenant` is the host's, never a form field. Subclasses may
+    narrow further with `scope_queryset` (a secretary's schools). Secretaries and tenant
+    administrators get the permissions named in `secretary_permissions`; platform superusers
+    get everything.
     """
 
-    tenant_field: str | None = None
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
 
     def get_queryset(self, request: HttpRequest):
@@ -59,15 +58,16 @@ class TenantScopedAdmin(admin.ModelAdmin):
         tenant = getattr(request, "tenant", None)
         if tenant is None:
             return queryset if request.user.is_superuser else queryset.none()
-        if self.tenant_field:
-            queryset = queryset.filter(**{self.tenant_field: tenant})
         return self.scope_queryset(request, queryset)
 
     def get_exclude(self, request: HttpRequest, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
-        if getattr(request, "tenant", None) is not None and self.tenant_field is None:
+        if getattr(request, "tenant", None) is not None and self._has_tenant_key():
             exclude.append("tenant")
         return exclude
+
+    def _has_tenant_key(self) -> bool:
+        return any(field.name == "tenant" for field in self.model._meta.fields)
 
     def scope_queryset(self, request: HttpRequest, queryset):
         return queryset
@@ -102,6 +102,6 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         tenant = getattr(request, "tenant", None)
-        if self.tenant_field is None and tenant is not None:
+        if tenant is not None and self._has_tenant_key():
             obj.tenant = tenant
         super().save_model(request, obj, form, change)

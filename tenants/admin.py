@@ -31,7 +31,6 @@ class TenantAdmin(TenantScopedAdmin):
     """Platform administrators manage every network; a network's administrator edits her own
     branding, features and password policy (never its hosts)."""
 
-    tenant_field = "pk"
     inlines = [TenantHostInline]
     list_display = ["name", "slug", "is_active"]
     fieldsets = [
