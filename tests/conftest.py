@@ -22,6 +22,28 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def task_failures():
+    """Eager tasks raise into their caller (CELERY_TASK_EAGER_PROPAGATES), but a caller may catch
+    everything (a broker outage must not break a page): a task that raised fails the test anyway.
+    Celery signals an eager task's propagated error as `task_internal_error`. A test that expects
+    a task to fail asserts on this list and empties it."""
+    from celery.signals import task_failure, task_internal_error
+
+    failures: list[str] = []
+
+    def record(sender=None, exception=None, **_kwargs) -> None:
+        failures.append(f"{sender.name}: {exception!r}")
+
+    for signal in (task_failure, task_internal_error):
+        signal.connect(record, weak=False)
+    yield failures
+    for signal in (task_failure, task_internal_error):
+        signal.disconnect(record)
+    if failures:
+        pytest.fail("a Celery task raised:\n" + "\n".join(failures), pytrace=False)
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
