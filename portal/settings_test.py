@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("CARTABLE_DEMO", "1")
 
 # "gw0", "gw1", ... under pytest-xdist; unset in a plain run.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER") or "gw0"
 WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 REDIS_MAX_DB = 15  # Redis' default configuration has 16 databases
 
