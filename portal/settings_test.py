@@ -16,15 +16,16 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("CARTABLE_DEMO", "1")
 
 # "gw0", "gw1", ... under pytest-xdist; unset in a plain run.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER") or "gw0"
-WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
-REDIS_MAX_DB = 15  # Redis' default configuration has 16 databases
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER") or "gw0"
+_WORKER_INDEX = int(_WORKER.removeprefix("gw") or 0)
+_REDIS_MAX_DB = 15  # Redis' default configuration has 16 databases
 
 # Media, PDFs, mail files and broker folders of one worker never meet another's. Set before the
-# real settings are read so that every path derived from VAR_DIR follows, in subprocesses too.
+# real settings are read so that every path derived from VAR_DIR follows, in subprocesses too
+# (which, reading these settings again, keep their parent's folder).
 _var = Path(os.environ.get("CARTABLE_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
 if _var.parent.name != "test":
-    os.environ["CARTABLE_VAR_DIR"] = str(_var / "test" / WORKER)
+    os.environ["CARTABLE_VAR_DIR"] = str(_var / "test" / _WORKER)
 
 from portal.settings import *  # noqa: E402, F403
 from portal.settings import CACHES, REDIS_URL, VAR_DIR  # noqa: E402
@@ -34,17 +35,17 @@ def worker_redis_url(url: str, index: int) -> str:
     """`redis://host:6379/14` for worker 1 → `redis://host:6379/15`."""
     parts = urlsplit(url)
     base = int(parts.path.strip("/") or 0)
-    if base + index > REDIS_MAX_DB:
+    if base + index > _REDIS_MAX_DB:
         raise ImproperlyConfigured(
             f"REDIS_URL {url}: worker {index} would need Redis database {base + index}; "
-            f"choose a base database of at most {REDIS_MAX_DB - index} or fewer workers"
+            f"choose a base database of at most {_REDIS_MAX_DB - index} or fewer workers"
         )
     return urlunsplit(parts._replace(path=f"/{base + index}"))
 
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if REDIS_URL:
-    REDIS_URL = worker_redis_url(REDIS_URL, WORKER_INDEX)
+    REDIS_URL = worker_redis_url(REDIS_URL, _WORKER_INDEX)
     CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
 else:

@@ -14,7 +14,8 @@ HOST_B = "beta.localhost"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Host lookups and rate limits are cached: every test starts with an empty cache."""
+    """Host lookups and rate limits are cached: every test starts with an empty cache. On Redis
+    this flushes the xdist worker's own database (portal/settings_test.py)."""
     from django.core.cache import cache
 
     cache.clear()
