@@ -51,13 +51,16 @@ compose-check: install
 		docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
 	else echo "docker-compose.yml NOT checked: Debian's docker-compose is missing" >&2; exit 1; fi
 
+# Two xdist workers (the machine's two cores); worker N uses the Redis database REDIS_TEST_URL + N.
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n 2
+
 pytest: install messages
-	$(BIN)/pytest -p no:cacheprovider
+	$(PYTEST)
 
 pytest-postgres: install messages
 	@if $(BIN)/python scripts/services-available.py; then \
 		echo "PostgreSQL and Redis answer on loopback: the suite once more on them"; \
-		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -p no:cacheprovider; \
+		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST); \
 	else echo "SKIPPED the PostgreSQL/Redis pass: nothing answers on 127.0.0.1:5432 and :6379"; fi
 
 test: lint typecheck check-deploy compose-check pytest pytest-postgres

@@ -14,12 +14,35 @@ HOST_B = "beta.localhost"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Host lookups and rate limits are cached: every test starts with an empty cache."""
+    """Host lookups and rate limits are cached: every test starts with an empty cache. On Redis
+    this flushes the xdist worker's own database (portal/settings_test.py)."""
     from django.core.cache import cache
 
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def task_failures():
+    """Eager tasks raise into their caller (CELERY_TASK_EAGER_PROPAGATES), but a caller may catch
+    everything (a broker outage must not break a page): a task that raised fails the test anyway.
+    Celery signals an eager task's propagated error as `task_internal_error`. A test that expects
+    a task to fail asserts on this list and empties it."""
+    from celery.signals import task_failure, task_internal_error
+
+    failures: list[str] = []
+
+    def record(sender=None, exception=None, **_kwargs) -> None:
+        failures.append(f"{sender.name}: {exception!r}")
+
+    for signal in (task_failure, task_internal_error):
+        signal.connect(record, weak=False)
+    yield failures
+    for signal in (task_failure, task_internal_error):
+        signal.disconnect(record)
+    if failures:
+        pytest.fail("a Celery task raised:\n" + "\n".join(failures), pytrace=False)
 
 
 @pytest.fixture

@@ -162,13 +162,16 @@ def test_letter_batch_progress_page_is_accessible(
             }
         ]
     )
+    page.clock.install()  # the script polls every second: the test moves the clock instead
     page.goto(tenant_url(HOST_A, f"/admin/accounts/letterbatch/{batch.pk}/progression/"))
     expect(page.get_by_role("progressbar", name="Progression")).to_have_attribute("value", "25")
     expect(page.locator("#letter-batch-percent")).to_have_text("25 % (30 / 120)")
     axe_check(page)
     # the job moves on: the script follows it, then shows the download link once finished
     LetterBatch.objects.filter(pk=batch.pk).update(done=60)
+    page.clock.fast_forward(1_000)
     expect(page.locator("#letter-batch-percent")).to_have_text("50 % (60 / 120)")
     LetterBatch.objects.filter(pk=batch.pk).update(status="failed")
+    page.clock.fast_forward(1_000)
     expect(page.get_by_text("La préparation des lettres a échoué")).to_be_visible()
     axe_check(page)

@@ -59,7 +59,8 @@ class Inbox:
 
 
 def _redis_url_or_skip() -> str:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    # settings.REDIS_URL is this xdist worker's own database (portal/settings_test.py)
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     try:
         import redis
 
@@ -182,6 +183,15 @@ def _worker_log(worker) -> str:
     return worker.log_path.read_text()[-3000:]
 
 
+def _wait_for_log(worker, text: str, count: int = 1, seconds: float = DELIVERY_SECONDS) -> None:
+    """Waits until the worker has logged `text` `count` times (e.g. "] received")."""
+    deadline = time.monotonic() + seconds
+    while worker.log_path.read_text().count(text) < count:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the worker never logged {text!r} {count} time(s):\n{_worker_log(worker)}")
+        time.sleep(0.05)
+
+
 def _wait_for_status(message: Message, status: str, seconds: float = 5) -> str:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -208,7 +218,7 @@ def test_a_worker_delivers_queued_mails_over_smtp_now_and_later(tenant_a, worker
     assert received["To"] == "parent@example.org"
     assert _wait_for_status(now_mail, Status.SENT) == Status.SENT
 
-    # given a mail asked for in five seconds
+    # given a mail asked for in two seconds
     context["title"] = "Rappel : réunion"
     queued_at = time.monotonic()
     with transaction.atomic():
@@ -217,16 +227,16 @@ def test_a_worker_delivers_queued_mails_over_smtp_now_and_later(tenant_a, worker
             to="later@example.org",
             template="outbox/notice",
             context=context,
-            not_before=timezone.now() + timedelta(seconds=5),
+            not_before=timezone.now() + timedelta(seconds=2),
         )
     # then nothing arrives before its time
-    assert not smtp_server.wait_for(2, 4.0)
+    assert not smtp_server.wait_for(2, 1.5)
     later_mail.refresh_from_db()
     assert later_mail.status == Status.PENDING
     # and it arrives a few seconds after
     assert smtp_server.wait_for(2, 8.0), _worker_log(worker)
     arrived_at, recipients, received = smtp_server.received[1]
-    assert arrived_at - queued_at >= 4.5
+    assert arrived_at - queued_at >= 1.5
     assert recipients == ["later@example.org"]
     assert received["Subject"] == "Rappel : réunion"
     assert _wait_for_status(later_mail, Status.SENT) == Status.SENT
@@ -239,25 +249,29 @@ def test_a_delayed_mail_held_by_a_killed_worker_is_delivered_once_by_the_next(
 
     # given a mail due in three seconds, its task held (ETA) by a first worker
     first = start_worker("first")
+    due_at = time.monotonic() + 3
     with transaction.atomic():
         mail = email_queue(
             tenant=tenant_a, to="held@example.org", template="outbox/notice",
             context={"title": "Sortie scolaire", "text": "Vendredi."},
             not_before=timezone.now() + timedelta(seconds=3),
         )  # fmt: skip
-    time.sleep(1.5)
+    _wait_for_log(first, "] received")
     # when that worker is killed before the mail is due (the broker loses the ETA task)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     second = start_worker("second")
-    assert not smtp_server.wait_for(1, 2.5)
-    # then the periodic sweep (run here by hand) hands the row to the next worker, once
+    # then nothing arrives, even once the mail is due
+    assert not smtp_server.wait_for(1, max(due_at - time.monotonic(), 0) + 0.5)
+    # and the periodic sweep (run here by hand) hands the row to the next worker, once
+    requeued = 0
     deadline = time.monotonic() + DELIVERY_SECONDS
     while not smtp_server.received and time.monotonic() < deadline:
-        outbox_sweep(now=timezone.now() + timedelta(minutes=5))
+        requeued += outbox_sweep(now=timezone.now() + timedelta(minutes=5))
         smtp_server.wait_for(1, 1.0)
     assert smtp_server.wait_for(1, 1.0), _worker_log(second)
-    time.sleep(2)  # a duplicate would arrive now
+    # a duplicate would have arrived once the worker has run every task the sweeps queued
+    _wait_for_log(second, "] succeeded", count=requeued)
     assert len(smtp_server.received) == 1
     assert smtp_server.received[0][1] == ["held@example.org"]
     assert _wait_for_status(mail, Status.SENT) == Status.SENT

@@ -63,7 +63,8 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway(settings):
     server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to poll: 0.5 s per test by default
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     settings.SMS_BACKEND = "http"
     settings.SMS_GATEWAY_URL = server.url
@@ -145,8 +146,11 @@ def test_a_refused_sms_fails_without_retry(tenant_a, gateway, on_commit):
     assert len(gateway.received) == 1
 
 
-def test_a_slow_gateway_times_out_and_the_sms_waits_for_a_retry(tenant_a, gateway, on_commit):
+def test_a_slow_gateway_times_out_and_the_sms_waits_for_a_retry(
+    tenant_a, gateway, on_commit, settings
+):
     # given a gateway slower than the timeout
+    settings.SMS_GATEWAY_TIMEOUT = 0.2
     gateway.script = [(200, 2.0)]
     started = time.monotonic()
     with on_commit():
