@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from outbox.exceptions import DeliveryError, MessageNotResendable
 from outbox.models import Channel, Message, Status, mask_recipient
 from outbox.sms import get_sms_backend
+from portal.celery import BROKER_ERRORS
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
@@ -238,7 +239,7 @@ def _enqueue(message_id: int, eta: datetime | None) -> None:
             deliver_message.apply_async(args=(message_id,), eta=eta)
         else:
             deliver_message.apply_async(args=(message_id,))
-    except Exception as exc:
+    except BROKER_ERRORS as exc:
         logger.warning(
             "outbox: message %s not queued (%s); the sweep will", message_id, type(exc).__name__
         )

@@ -5,6 +5,7 @@ import os
 from celery import Celery, Task
 from celery.signals import worker_init
 from django_scopes.state import state as scope_state
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -22,6 +23,11 @@ class ScopeFreeTask(Task):
 
 
 app = Celery("portal", task_cls=ScopeFreeTask)
+
+# What publishing a task raises when the broker is unreachable (Redis down: kombu's
+# OperationalError; the filesystem transport: an OSError). Callers that can leave the work to a
+# sweep catch these, and only these: a task's own error (eager in tests) must surface.
+BROKER_ERRORS: tuple[type[Exception], ...] = (OperationalError, OSError)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from qrcode.constants import ERROR_CORRECT_M
 
 from accounts.models import ActivationCode, LetterBatch, User
+from portal.celery import BROKER_ERRORS
 from recovery.activation.services import (
     IssuedCodes,
     activation_codes_prepare,
@@ -179,7 +180,7 @@ def _enqueue_batch(batch_id: int) -> None:
 
     try:
         render_letter_batch.delay(batch_id)
-    except Exception as exc:  # the broker is down: the page says so instead of waiting forever
+    except BROKER_ERRORS as exc:  # the broker is down: the page says so instead of waiting forever
         logger.warning("activation: letter batch %s not queued (%s)", batch_id, type(exc).__name__)
         LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
             status=LetterBatch.Status.FAILED, error="file d'attente indisponible"

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from outbox.services import email_queue
+from portal.celery import BROKER_ERRORS
 from recovery import throttle
 from recovery.activation.services import activation_password_set, user_is_activatable
 from recovery.models import LinkToken
@@ -35,7 +36,7 @@ def student_activation_request(
     def enqueue() -> None:
         try:
             process_student_activation.delay(tenant.pk, student_number, username, ip)
-        except Exception as exc:
+        except BROKER_ERRORS as exc:
             logger.warning("activation: student activation not queued (%s)", type(exc).__name__)
 
     transaction.on_commit(enqueue)

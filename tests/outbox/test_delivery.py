@@ -369,3 +369,49 @@ def test_bodies_that_are_not_sensitive_are_kept(tenant_a, notice_context, on_com
         message = queue_notice(tenant_a, notice_context)
     message.refresh_from_db()
     assert "La réunion aura lieu jeudi." in message.body_text
+
+
+# --- Broker outage vs a task's own error -------------------------------------------------------
+
+
+@pytest.fixture
+def unreachable_broker():
+    """This process's Celery publishes to a Redis port where nothing listens, without retrying."""
+    from portal.celery import app
+
+    keys = ["broker_url", "task_always_eager", "task_publish_retry"]
+    saved = {key: app.conf.get(key) for key in keys}
+    app.conf.update(
+        broker_url="redis://127.0.0.1:1/0", task_always_eager=False, task_publish_retry=False
+    )
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = None, None
+
+
+def test_a_broker_outage_leaves_the_message_for_the_sweep(
+    tenant_a, notice_context, on_commit, unreachable_broker, caplog
+):
+    # when a mail is queued while the broker cannot be reached
+    with on_commit():
+        message = queue_notice(tenant_a, notice_context)
+    # then the page's transaction went through: the message waits, pending, for the sweep
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert "not queued (OperationalError); the sweep will" in caplog.text
+
+
+def test_a_tasks_own_error_is_not_mistaken_for_a_broker_outage(
+    tenant_a, notice_context, on_commit, monkeypatch, task_failures
+):
+    # given a delivery that fails with a bug of its own (eager Celery runs it in this process)
+    def broken(**_kwargs):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr("outbox.services.message_deliver", broken)
+    # when a mail is queued, then the error surfaces instead of a "not queued" warning
+    with pytest.raises(ZeroDivisionError), on_commit():
+        queue_notice(tenant_a, notice_context)
+    assert task_failures == ["outbox.tasks.deliver_message: ZeroDivisionError()"]
+    task_failures.clear()
