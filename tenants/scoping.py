@@ -12,7 +12,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.db import models
-from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
+from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
 from django_scopes.state import state
 
 from portal.append_only import AppendOnlyQuerySet
@@ -21,16 +21,17 @@ T = TypeVar("T")
 _M = TypeVar("_M", bound=models.Model)
 
 __all__ = [
+    "AppendOnlyTenantScopedManager",
+    "TenantScopedManager",
+    "formfield_outside_scope",
     "in_each_tenant",
     "in_scope_of",
+    "is_tenant_scoped",
     "no_scope",
+    "scoped_manager_class",
     "scopes_disabled",
     "tenant_scope",
     "tenant_scoped_manager",
-    "is_tenant_scoped",
-    "scoped_manager_class",
-    "AppendOnlyTenantScopedManager",
-    "TenantScopedManager",
 ]
 
 
@@ -92,13 +93,9 @@ def is_tenant_scoped(manager: models.Manager) -> bool:
     with no_scope():
         try:
             manager.all().count()
-        except Exception as error:  # noqa: BLE001 - ScopeError is what we look for
-            return type(error).__name__ == "ScopeError"
+        except ScopeError:
+            return True
     return False
-
-
-def active_scope() -> dict[str, Any]:
-    return get_scope()
 
 
 def formfield_outside_scope(db_field: models.Field, **kwargs: Any) -> Any:
