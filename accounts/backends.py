@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.numen import numen_matches
 from accounts.selectors import user_for_login
+from tenants.features import tenant_has_feature
 
 
 class TenantAuthenticationBackend(AuthenticationBackend):
@@ -56,7 +57,7 @@ def _numen_first_login(user: User, password: str) -> bool:
     tenant = user.tenant
     return bool(
         tenant
-        and tenant.numen_initial_login
+        and tenant_has_feature(tenant, "numen_initial_login")
         and not user.has_usable_password()
         and numen_matches(stored_hash=user.numen_hash, tenant_id=tenant.id, candidate=password)
     )
