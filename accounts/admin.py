@@ -91,7 +91,7 @@ class PersonForm(forms.ModelForm):
                     _("Indiquez un identifiant, ou le nom pour le générer.")
                 )
             return identifier_generate(first_name=first, last_name=last)
-        clash = User.objects.filter(identifier__iexact=identifier)
+        clash = User.objects.filter(identifier__lower_exact=identifier)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():

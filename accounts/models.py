@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, identifier: str | None) -> "User":
         # Natural keys are only used for platform accounts (createsuperuser); tenant users are
         # always looked up together with their tenant.
-        return self.get(tenant__isnull=True, identifier__iexact=identifier)
+        return self.get(tenant__isnull=True, identifier__lower_exact=identifier)
 
     def create_user(self, identifier: str, password: str | None = None, **fields: object) -> "User":
         user = self.model(identifier=identifier, **fields)
@@ -176,7 +177,13 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_student_number_ten_digits",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "numen_hash"], name="user_numen_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "numen_hash"], name="user_numen_idx"),
+            # Reset and two-step lookups by address (`__lower_exact`, portal.lookups); login by
+            # identifier uses the unique constraint's `lower(identifier)` index.
+            models.Index(F("tenant"), Lower("email"), name="user_email_lower_idx"),
+            models.Index(F("tenant"), Lower("school_email"), name="user_school_email_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.identifier

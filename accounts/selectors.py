@@ -13,7 +13,7 @@ def user_for_login(*, tenant: Tenant | None, identifier: str) -> User | None:
     identifier = identifier.strip()
     if not identifier:
         return None
-    users = User.objects.filter(identifier__iexact=identifier)
+    users = User.objects.filter(identifier__lower_exact=identifier)
     # A tenant's host sees its people (tenants.scoping); the platform host, its administrators.
     users = users if tenant else users.filter(tenant__isnull=True)
     return users.select_related("tenant").first()

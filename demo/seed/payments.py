@@ -36,8 +36,8 @@ def payments_seed() -> dict[str, int]:
 
 def _payments_seed(tenant: Tenant) -> dict[str, int]:
     school = School.objects.filter(code=SCHOOL).first()
-    parent = User.objects.filter(identifier__iexact=PARENT).first()
-    children = [User.objects.filter(identifier__iexact=i).first() for i in CHILDREN]
+    parent = User.objects.filter(identifier__lower_exact=PARENT).first()
+    children = [User.objects.filter(identifier__lower_exact=i).first() for i in CHILDREN]
     if not (school and parent and all(children)):
         return {"activities": 0, "invitations": 0}
     camille, nolan = children

@@ -98,7 +98,7 @@ def _tenant_people_seed(slug: str, tenant: Tenant) -> int:
 
 
 def _person(tenant, identifier, first, last, email, roles, school_code) -> User:
-    user = User.objects.filter(identifier__iexact=identifier).first()
+    user = User.objects.filter(identifier__lower_exact=identifier).first()
     if user is None:
         user = User(tenant=tenant, identifier=identifier)
     user.first_name, user.last_name, user.email = first, last, email
@@ -152,7 +152,9 @@ def _recovery_methods(slug: str, people: dict[str, User]) -> None:
 
 
 def _platform_admin() -> User:
-    user = User.objects.filter(tenant__isnull=True, identifier__iexact="platform.admin").first()
+    user = User.objects.filter(
+        tenant__isnull=True, identifier__lower_exact="platform.admin"
+    ).first()
     user = user or User(tenant=None, identifier="platform.admin", is_superuser=True)
     user.first_name, user.last_name = "Plateforme", "Administrateur"
     user.set_password(DEMO_PASSWORD)
@@ -171,7 +173,7 @@ def _totp_device(user: User) -> None:
 def _never_activated_parent(tenant: Tenant) -> User:
     """A parent the secretary created but who never activated: no usable password. The README
     says to print his activation letter from the admin (the code is never printed here)."""
-    user = User.objects.filter(identifier__iexact="nouveau.parent").first()
+    user = User.objects.filter(identifier__lower_exact="nouveau.parent").first()
     user = user or User(tenant=tenant, identifier="nouveau.parent")
     user.first_name, user.last_name = "Nicolas", "Nouveau"
     user.email = "nouveau.parent@example.be"

@@ -56,7 +56,7 @@ def student_activation_process(
         User.objects.filter(
             is_student=True,
             student_number=student_number,
-            identifier__iexact=username.strip(),
+            identifier__lower_exact=username.strip(),
         )
         .select_related("tenant")
         .first()

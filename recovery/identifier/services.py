@@ -24,8 +24,8 @@ from tenants.selectors import tenant_public_base_url
 def _users_matching(*, method: str, login: str) -> QuerySet[User]:
     users = User.objects.all()
     if method == "email":
-        return users.filter(email__iexact=login).order_by("identifier")
-    return users.filter(identifier__iexact=login)
+        return users.filter(email__lower_exact=login).order_by("identifier")
+    return users.filter(identifier__lower_exact=login)
 
 
 @transaction.atomic

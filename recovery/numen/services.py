@@ -66,7 +66,7 @@ def numen_identity_check(
     *, tenant: Tenant, identifier: str, numen: str, ip: str | None
 ) -> User | None:
     """Step 2/2 of the reset: the account whose identifier and NUMEN both match, else None."""
-    user = User.objects.filter(identifier__iexact=identifier.strip(), is_active=True).first()
+    user = User.objects.filter(identifier__lower_exact=identifier.strip(), is_active=True).first()
     allowed = _within_limits(tenant=tenant, ip=ip, account_key=f"numen-id:{identifier.lower()}")
     hashed = numen_hash(tenant_id=tenant.id, numen=numen)
     if user is not None and allowed and hmac.compare_digest(user.numen_hash, hashed):

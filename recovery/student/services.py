@@ -74,7 +74,7 @@ def _students_with_mailbox(*, address: str) -> list[User]:
     if not address:
         return []
     return list(
-        User.objects.filter(is_student=True, school_email__iexact=address)
+        User.objects.filter(is_student=True, school_email__lower_exact=address)
         .select_related("tenant")
         .order_by("pk")
     )
