@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -96,23 +97,33 @@ def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
 def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
     """Every wallet's balance against the sum of its lines (and its last running balance), and
     every transaction's lines summing to zero, in the active tenant scope. Returns (wallet
-    mismatches, unbalanced tx ids)."""
-    wallets = Wallet.objects.select_related("owner").annotate(ledger=Sum("lines__amount_cents"))
-    transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
-    mismatches = []
-    for wallet in wallets:
-        ledger = wallet.ledger or 0
-        last = (
-            LedgerLine.objects.filter(wallet=wallet)
-            .order_by("-pk")
-            .values_list("balance_after_cents", flat=True)
-            .first()
-        )
-        if ledger != wallet.balance_cents or (last is not None and last != ledger):
-            mismatches.append(
-                Mismatch(wallet.pk, str(wallet.owner), wallet.balance_cents, ledger, last)
-            )
-    unbalanced = list(transactions.exclude(total=0).values_list("pk", flat=True)) + list(
-        transactions.filter(total__isnull=True).values_list("pk", flat=True)
+    mismatches, unbalanced tx ids). A few set-based queries, whatever the number of wallets."""
+    last_line = (
+        LedgerLine.objects.filter(wallet=OuterRef("pk"))
+        .order_by("-pk")
+        .values("balance_after_cents")[:1]
     )
-    return mismatches, sorted(set(unbalanced))
+    rows = (
+        Wallet.objects.annotate(
+            ledger=Coalesce(Sum("lines__amount_cents"), 0), last=Subquery(last_line)
+        )
+        .order_by("pk")
+        .values_list("pk", "balance_cents", "ledger", "last")
+    )
+    wrong = [
+        (pk, balance, ledger, last)
+        for pk, balance, ledger, last in rows.iterator(chunk_size=5000)
+        if ledger != balance or (last is not None and last != ledger)
+    ]
+    owners = {
+        wallet.pk: str(wallet.owner)
+        for wallet in Wallet.objects.filter(pk__in=[row[0] for row in wrong]).select_related(
+            "owner"
+        )
+    }
+    mismatches = [
+        Mismatch(pk, owners[pk], balance, ledger, last) for pk, balance, ledger, last in wrong
+    ]
+    transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
+    unbalanced = transactions.filter(~Q(total=0) | Q(total__isnull=True))
+    return mismatches, sorted(unbalanced.values_list("pk", flat=True))

@@ -3,15 +3,18 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from payments.exceptions import InsufficientCredit, InvalidAmount
-from payments.ledger import LineSpec, ledger_post
+from payments.ledger import LineSpec, ledger_post, ledger_reconcile
 from payments.locks import wallet_lock
 from payments.models import Account, LedgerLine, LedgerTransaction, Wallet
 from payments.services.invitations import invitation_pay
 from payments.services.wallets import wallet_get_or_create, wallet_top_up
+from tenants.scoping import tenant_scope
+from tests.factories import UserFactory
 from tests.payments.conftest import fund
 
 
@@ -149,3 +152,36 @@ def test_postgresql_refuses_raw_updates_and_deletes_of_ledger_rows(funded_wallet
     assert funded_wallet.balance_cents == sum(
         funded_wallet.lines.values_list("amount_cents", flat=True)
     )
+
+
+def test_reconcile_costs_the_same_few_queries_for_any_number_of_wallets(tenant_a):
+    def reconcile_queries() -> int:
+        with tenant_scope(tenant_a), CaptureQueriesContext(connection) as captured:
+            assert ledger_reconcile() == ([], [])
+        return len(captured.captured_queries)
+
+    fund(UserFactory(tenant=tenant_a, is_parent=True), 300, tenant=tenant_a)
+    few = reconcile_queries()
+    for _ in range(10):
+        fund(UserFactory(tenant=tenant_a, is_parent=True), 300, tenant=tenant_a)
+    assert reconcile_queries() == few <= 3
+
+
+def test_reconcile_reports_a_running_balance_that_disagrees(funded_wallet, tenant_a):
+    # given a wallet whose last line's running balance was written wrong (behind the ledger)
+    line = LedgerLine.objects.filter(wallet=funded_wallet).order_by("-pk").first()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the append-only trigger, off in this test only
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE payments_ledgerline SET balance_after_cents = 1 WHERE id = %s", [line.pk]
+        )
+    # then reconciliation names it, with the three figures
+    with tenant_scope(tenant_a):
+        mismatches, unbalanced = ledger_reconcile()
+    figures = [
+        (m.wallet_id, m.balance_cents, m.ledger_cents, m.last_running_cents) for m in mismatches
+    ]
+    balance = funded_wallet.balance_cents
+    assert figures == [(funded_wallet.pk, balance, balance, 1)]
+    assert unbalanced == []
