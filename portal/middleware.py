@@ -1,8 +1,14 @@
-"""Response headers the whole portal shares."""
+"""Response headers the whole portal shares, and the web requests' statement timeout."""
 
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 # No inline script anywhere: scripts are self-hosted files. Inline styles are allowed for the
 # tenant's colour variables only.
@@ -35,3 +41,35 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+def statement_timeout_set(*, connection: BaseDatabaseWrapper, **_kwargs: Any) -> None:
+    """A web request's SQL statement runs at most DATABASE_WEB_STATEMENT_TIMEOUT_MS on
+    PostgreSQL (set once per connection; workers and commands, which never load the middleware,
+    keep no limit)."""
+    timeout = settings.DATABASE_WEB_STATEMENT_TIMEOUT_MS
+    if connection.vendor == "postgresql" and timeout:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{timeout}ms"])
+
+
+class StatementTimeoutMiddleware:
+    """One slow page must not hold a web worker (and every other tenant's visitors) for long:
+    its statement is cancelled and the visitor gets a 503 page that says why."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        connection_created.connect(statement_timeout_set, dispatch_uid="portal.statement_timeout")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and _is_cancelled(exception):
+            return render(request, "503.html", status=503)
+        return None
+
+
+def _is_cancelled(error: OperationalError) -> bool:
+    cause = error.__cause__
+    return type(cause).__name__ == "QueryCanceled"  # psycopg.errors, without importing psycopg
