@@ -19,21 +19,27 @@ from dataclasses import dataclass, field
 DAY = 86_400
 
 FIRST_NAMES = (
-    "Marie Jean Pierre Sophie Nathalie Isabelle Philippe Michel Catherine Christine Luc Anne "
-    "Laurent Valérie Sandrine Olivier Nicolas David Julie Céline Thomas Emma Louis Léa Hugo "
-    "Chloé Lucas Camille Nolan Manon Arthur Inès Jules Sarah Noah Zoé Adam Alice Gabriel Lina "
-    "Mohamed Fatima Youssef Amina Mehmet Elif Giulia Marco Ana João Piotr Agnieszka Sven Ingrid "
-    "Kevin Jessica Bruno Martine Patrick Françoise Éloïse Maël Théo Louise Victor Jade Raphaël"
-).split()
+    "Marie", "Jean", "Pierre", "Sophie", "Nathalie", "Isabelle", "Philippe", "Michel", "Catherine",
+    "Christine", "Luc", "Anne", "Laurent", "Valérie", "Sandrine", "Olivier", "Nicolas", "David",
+    "Julie", "Céline", "Thomas", "Emma", "Louis", "Léa", "Hugo", "Chloé", "Lucas", "Camille",
+    "Nolan", "Manon", "Arthur", "Inès", "Jules", "Sarah", "Noah", "Zoé", "Adam", "Alice",
+    "Gabriel", "Lina", "Mohamed", "Fatima", "Youssef", "Amina", "Mehmet", "Elif", "Giulia",
+    "Marco", "Ana", "João", "Piotr", "Agnieszka", "Sven", "Ingrid", "Kevin", "Jessica", "Bruno",
+    "Martine", "Patrick", "Françoise", "Éloïse", "Maël", "Théo", "Louise", "Victor", "Jade",
+    "Raphaël"
+)  # fmt: skip
 LAST_NAMES = (
-    "Dupont Dubois Lambert Martin Peeters Janssens Maes Jacobs Mertens Willems Claes Goossens "
-    "Wouters Leclercq Lemaire Dumont Renard Simon Laurent Lefebvre Michel Mathieu Legrand Fontaine "
-    "Leroy Dupuis Denis Gilles François Muller Schmit Wagner Hoffmann Bernard Petit Durand Moreau "
-    "Girard Bonnet Mercier Rousseau Vincent Garnier Faure Chevalier Robin Masson Sanchez Garcia "
-    "Lopez Martinez Rossi Russo Esposito Bianchi Yilmaz Kaya Demir Benali Haddad Diallo Traoré "
-    "N'Diaye Nowak Kowalski Silva Santos Pereira Costa Collard Hubert Noël Lejeune Marchal Dethier "
-    "Delvaux Thiry Bodart Lecomte Mahieu Piette Henrard Gérard Grégoire Collignon Jadoul Pirard"
-).split()
+    "Dupont", "Dubois", "Lambert", "Martin", "Peeters", "Janssens", "Maes", "Jacobs", "Mertens",
+    "Willems", "Claes", "Goossens", "Wouters", "Leclercq", "Lemaire", "Dumont", "Renard", "Simon",
+    "Laurent", "Lefebvre", "Michel", "Mathieu", "Legrand", "Fontaine", "Leroy", "Dupuis", "Denis",
+    "Gilles", "François", "Muller", "Schmit", "Wagner", "Hoffmann", "Bernard", "Petit", "Durand",
+    "Moreau", "Girard", "Bonnet", "Mercier", "Rousseau", "Vincent", "Garnier", "Faure",
+    "Chevalier", "Robin", "Masson", "Sanchez", "Garcia", "Lopez", "Martinez", "Rossi", "Russo",
+    "Esposito", "Bianchi", "Yilmaz", "Kaya", "Demir", "Benali", "Haddad", "Diallo", "Traoré",
+    "N'Diaye", "Nowak", "Kowalski", "Silva", "Santos", "Pereira", "Costa", "Collard", "Hubert",
+    "Noël", "Lejeune", "Marchal", "Dethier", "Delvaux", "Thiry", "Bodart", "Lecomte", "Mahieu",
+    "Piette", "Henrard", "Gérard", "Grégoire", "Collignon", "Jadoul", "Pirard"
+)  # fmt: skip
 ACTIVITY_NAMES = (
     "Piscine", "Classe de neige", "Musée", "Théâtre", "Photo de classe", "Excursion", "Cinéma",
     "Classe verte", "Sortie au zoo", "Concert", "Atelier cuisine", "Repas chaud", "Garderie",
@@ -144,15 +150,15 @@ class ScaleData:
         families = [rng.choice(LAST_NAMES) for _ in range(s.payers)]
         self.people = []  # (first, last, email, joined) by index: parents, then students
         for p in range(s.parents):
-            last = families[p] if p < s.payers else families[2 * (p - s.payers) // 2]
+            last = families[p] if p < s.payers else families[p - s.payers]
             if p >= s.payers and rng.random() < 0.5:  # a second guardian with another name
                 last = rng.choice(LAST_NAMES)
             first = rng.choice(FIRST_NAMES)
             email = f"{ascii_slug(first)}.{ascii_slug(last)}{p}@{rng.choice(DOMAINS)}"
-            self.people.append((first, last, email, now - rng.randint(340, 1500) * DAY))
+            self.people.append((first, last, email, now - rng.randint(365, 1500) * DAY))
         for c in range(s.students):
             first = rng.choice(FIRST_NAMES)
-            self.people.append((first, families[c // 2], "", now - rng.randint(340, 1500) * DAY))
+            self.people.append((first, families[c // 2], "", now - rng.randint(365, 1500) * DAY))
 
     def payer_of(self, student: int) -> int:
         return student // 2  # parent index == wallet index
@@ -203,7 +209,9 @@ class ScaleData:
         for a in range(s.activities):
             starts = (now // DAY - rng.randint(-20, 330)) * DAY
             due = starts + rng.randint(10, 40) * DAY
-            created = min(starts - rng.randint(0, 3) * DAY + 8 * 3600, now - rng.randint(1, 5) * 3600)
+            created = min(
+                starts - rng.randint(0, 3) * DAY + 8 * 3600, now - rng.randint(1, 5) * 3600
+            )
             event = due + rng.randint(1, 10) * DAY if rng.random() < 0.6 else None
             title = f"{rng.choice(ACTIVITY_NAMES)} — {LEVELS[a % len(LEVELS)]} ({a + 1})"
             kind = "optional" if rng.random() < 0.5 else "mandatory"
@@ -232,7 +240,7 @@ class ScaleData:
                 student = (first + k) % s.students
                 r = rng.random()
                 row = [a, student, "pending", created, None, None, None, None, None, False, 0, 0]
-                if (past and r < 0.62) or (current and r < 0.35):
+                if (past and r < 0.585) or (current and r < 0.33):
                     row[2], row[4] = "paid", rng.uniform(created + 60, min(due + DAY, now))
                     row[9] = rng.random() < 0.08
                     if rng.random() < 0.02:
@@ -240,7 +248,7 @@ class ScaleData:
                         row[2], row[7] = "refunded", max(refunded, row[4] + 60)
                 elif kind == "optional" and (past or current) and r < 0.75:
                     row[2], row[5] = "declined", rng.uniform(created + 60, min(due + DAY, now))
-                elif past and r < 0.78:
+                elif past and 0.75 <= r < 0.78:
                     row[2], row[6] = "cancelled", rng.uniform(created + 60, now)
                 elif past and rng.random() < 0.5:
                     row[8] = due - 2 * DAY
@@ -287,7 +295,9 @@ class ScaleData:
                 events.append((inv[4], 2 * n + 1, "payment", self.payer_of(inv[1]), amount, n))
                 if inv[7] is not None:
                     events.append((inv[7], 2 * n + 1, "refund", self.payer_of(inv[1]), amount, n))
-        self.wallet_created = [self.people[w][3] + rng.randint(1, 30) * DAY for w in range(s.payers)]
+        self.wallet_created = [
+            self.people[w][3] + rng.randint(1, 30) * DAY for w in range(s.payers)
+        ]
         for w in range(s.payers):
             if rng.random() < 0.4:  # an opening transfer
                 amount = rng.choice((1000, 2000, 2500, 5000))
@@ -306,6 +316,7 @@ class ScaleData:
             txs.append((when, order, 1, kind, w, amount, n, balance[w]))
         txs.sort()
         self.balance, self.txs = balance, txs
+        self.wallet0 = self._take_ids("payments_wallet", s.payers)
         self.tx0 = self._take_ids("payments_ledgertransaction", len(txs))
         for k, (_w, _o, _s, kind, _wallet, _amount, n, _b) in enumerate(txs):
             if kind == "payment":
@@ -315,7 +326,6 @@ class ScaleData:
 
     def rows_wallets(self):
         ctx, rng = self.ctx, self.rng
-        self.wallet0 = self._take_ids("payments_wallet", self.sizes.payers)
         reference = 7_000_000_000
         for w in range(self.sizes.payers):
             reference += 1
@@ -357,7 +367,10 @@ class ScaleData:
             tx, at, wallet = self.tx0 + k, ts(when), self.wallet0 + w
             activity = self.activity0 + self.invitations[n][0] if n >= 0 else None
             if kind == "top_up":
-                pair = (("bank", -amount, None, None, None), ("wallet", amount, None, wallet, after))
+                pair = (
+                    ("bank", -amount, None, None, None),
+                    ("wallet", amount, None, wallet, after),
+                )
             elif kind == "payment":
                 pair = (
                     ("wallet", -amount, None, wallet, after),
@@ -391,7 +404,9 @@ class ScaleData:
         for r, (created, outcome, *_rest, person, _e) in enumerate(self.requests):
             if outcome in ("mail_sent", "completed") and len(self.mails) < s.messages:
                 self.reset_mail[r] = len(self.mails)
-                self.mails.append((created + 2, "recovery/identifier/email/reset_link", person, True))
+                self.mails.append(
+                    (created + 2, "recovery/identifier/email/reset_link", person, True)
+                )
         templates, weights = zip(*PAYMENT_MAILS, strict=True)
         while len(self.mails) < s.messages:
             template = rng.choices(templates, weights)[0]
@@ -400,6 +415,7 @@ class ScaleData:
                  rng.randrange(s.payers), False)
             )  # fmt: skip
         self.message0 = self._take_ids("outbox_message", len(self.mails))
+        self.request0 = self._take_ids("recovery_recoveryrequest", len(self.requests))
 
     def rows_messages(self):
         rng, tenant = self.rng, self.ctx.tenant_id
@@ -423,7 +439,6 @@ class ScaleData:
 
     def rows_requests(self):
         ctx, rng = self.ctx, self.rng
-        self.request0 = self._take_ids("recovery_recoveryrequest", len(self.requests))
         for r, (created, outcome, _event, reason, person, by_email) in enumerate(self.requests):
             method = "email" if by_email else "identifier"
             if person is None:
@@ -455,34 +470,3 @@ class ScaleData:
                 f"{first + k}\tidentifier\t{kind}\t{outcome}\t{detail}\t{self._ip(r % 5000)}\t"
                 f"{ts(at)}\t\\N\t{self.ctx.tenant_id}\t{user}\t{self.request0 + r}"
             )
-
-
-# Table → (columns in the order of the rows above, the generator's name).
-TABLES = [
-    ("accounts_user", "id password last_login is_superuser identifier email first_name last_name "
-     "is_parent is_student is_school_staff is_secretary is_tenant_admin is_active is_migrated "
-     "must_change_password numen_hash student_number classroom school_email legacy_id "
-     "migrated_at date_joined tenant_id", "rows_users"),
-    ("accounts_user_schools", "id user_id school_id", "rows_user_schools"),
-    ("accounts_guardianlink", "id is_paying child_id parent_id tenant_id", "rows_guardian_links"),
-    ("payments_wallet", "id balance_cents reference auto_pay_default calendar_token created_at "
-     "owner_id tenant_id", "rows_wallets"),
-    ("payments_activity", "id title details kind amount_cents starts_on due_on event_on document "
-     "created_at created_by_id school_id tenant_id", "rows_activities"),
-    ("payments_ledgertransaction", "id kind memo created_at created_by_id tenant_id",
-     "rows_transactions"),
-    ("payments_ledgerline", "id account amount_cents balance_after_cents created_at activity_id "
-     "tenant_id transaction_id wallet_id", "rows_lines"),
-    ("payments_invitation", "id amount_cents starts_on due_on status auto_pay created_at paid_at "
-     "declined_at cancelled_at refunded_at paid_automatically reminded_at autopay_attempted_on "
-     "activity_id beneficiary_id debtor_id tenant_id payment_id refund_id", "rows_invitations"),
-    ("payments_enrolment", "id created_at cancelled_at activity_id child_id tenant_id "
-     "invitation_id", "rows_enrolments"),
-    ("outbox_message", 'id channel template "to" subject body_text body_html sensitive '
-     "bodies_erased status not_before next_attempt_at attempts last_error claimed_at enqueued_at "
-     "sent_at created_at tenant_id user_id", "rows_messages"),
-    ("recovery_recoveryrequest", "id public_id flow method login ip outcome reason created_at "
-     "processed_at initiated_by_id message_id tenant_id user_id", "rows_requests"),
-    ("recovery_recoveryevent", "id flow kind outcome detail ip created_at actor_id tenant_id "
-     "user_id request_id", "rows_events"),
-]  # fmt: skip
