@@ -52,12 +52,16 @@ class UserManager(BaseUserManager["User"]):
             return in_tenant
         if not viewer.is_secretary:
             return self.none()
+        # Semi-joins on the link tables, not joins: no row comes out twice, so no DISTINCT over
+        # every column (which made the persons list sort the whole tenant).
         school_ids = list(viewer.schools.values_list("id", flat=True))
+        members = self.model.schools.through.objects.filter(school_id__in=school_ids)
+        guardians = GuardianLink.objects.filter(child_id__in=members.values("user_id"))
         return in_tenant.filter(
-            models.Q(schools__in=school_ids)
-            | models.Q(children__schools__in=school_ids)
+            models.Q(pk__in=members.values("user_id"))
+            | models.Q(pk__in=guardians.values("parent_id"))
             | models.Q(pk=viewer.pk)
-        ).distinct()
+        )
 
 
 # The manager `User.objects` is: UserManager, scoped to the active tenant (tenants.scoping).

@@ -52,6 +52,8 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """
 
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
+    # A filtered list counts its matches only, not the whole tenant's rows again.
+    show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest):
         queryset = super().get_queryset(request)
