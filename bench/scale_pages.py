@@ -421,8 +421,9 @@ def report(runs: list[Run]) -> None:
         for r in run.results.values():
             if r.error:
                 print(f"{run.database}: {r.page}: {r.error}")
-            elif r.detail:
-                print(f"{run.database}: {r.page}: {r.detail} ({_size(r.size)})")
+            elif r.detail or r.size >= 1e6:
+                detail = f"{r.detail} " if r.detail else ""
+                print(f"{run.database}: {r.page}: {detail}({_size(r.size)})")
 
 
 def _size(size: int) -> str:
