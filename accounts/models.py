@@ -182,6 +182,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
         indexes = [
+            models.Index(
+                fields=["tenant", "last_name", "first_name", "identifier"],
+                name="user_tenant_name_idx",
+            ),
             models.Index(fields=["tenant", "numen_hash"], name="user_numen_idx"),
             # Reset and two-step lookups by address (`__lower_exact`, portal.lookups); login by
             # identifier uses the unique constraint's `lower(identifier)` index.

@@ -16,7 +16,9 @@ def user_for_login(*, tenant: Tenant | None, identifier: str) -> User | None:
     users = User.objects.filter(identifier__lower_exact=identifier)
     # A tenant's host sees its people (tenants.scoping); the platform host, its administrators.
     users = users if tenant else users.filter(tenant__isnull=True)
-    return users.select_related("tenant").first()
+    # Unique per tenant: no ORDER BY, which would tempt the planner into walking the persons
+    # list's (tenant, last name) index instead of the lower(identifier) one.
+    return next(iter(users.select_related("tenant").order_by()[:1]), None)
 
 
 def people_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[User]:

@@ -200,6 +200,9 @@ class Invitation(models.Model):
         ]
         indexes = [
             models.Index(
+                fields=["tenant", "-starts_on", "-id"], name="invitation_tenant_recent_idx"
+            ),
+            models.Index(
                 fields=["tenant", "debtor", "status", "due_on"], name="invitation_debtor_idx"
             ),
             models.Index(fields=["status", "due_on"], name="invitation_due_idx"),
@@ -316,6 +319,11 @@ class LedgerTransaction(AppendOnlyModel):
         verbose_name = _("écriture")
         verbose_name_plural = _("journal des écritures")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "-created_at", "-id"], name="ledger_tx_tenant_recent_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.memo}".strip()

@@ -84,6 +84,9 @@ class RecoveryRequest(models.Model):
         verbose_name = _("demande de récupération")
         verbose_name_plural = _("demandes de récupération")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="recovery_request_recent_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_flow_display()} — {self.get_outcome_display()}"
@@ -124,6 +127,7 @@ class RecoveryEvent(models.Model):
         verbose_name = _("événement de récupération")
         verbose_name_plural = _("journal de récupération")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="recovery_event_recent_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.outcome})"

@@ -21,4 +21,8 @@ class Migration(migrations.Migration):
             model_name='user',
             index=models.Index(models.F('tenant'), django.db.models.functions.text.Lower('school_email'), name='user_school_email_lower_idx'),
         ),
+        migrations.AddIndex(
+            model_name='user',
+            index=models.Index(fields=['tenant', 'last_name', 'first_name', 'identifier'], name='user_tenant_name_idx'),
+        ),
     ]

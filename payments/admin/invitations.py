@@ -50,6 +50,9 @@ class InvitationAdmin(TenantScopedAdmin):
         "reminded_at",
     ]
     list_filter = ["status", "activity__kind", "activity"]
+    # Newest first by the invitation's own columns (an index serves it): the model's ordering by
+    # activity title and child name sorted the tenant's every invitation across three tables.
+    ordering = ["-starts_on", "-id"]
     search_fields = [
         "activity__title",
         "beneficiary__last_name",

@@ -141,6 +141,7 @@ class LedgerLineTxInline(ReadOnlyMixin, admin.TabularInline):
 @admin.register(LedgerTransaction, site=admin_site)
 class LedgerTransactionAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["pk", "created_at", "kind", "memo", "created_by"]
+    list_select_related = ["created_by"]
     list_filter = ["kind"]
     search_fields = ["memo"]
     readonly_fields = ["kind", "memo", "created_at", "created_by"]

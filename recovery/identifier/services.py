@@ -25,7 +25,7 @@ def _users_matching(*, method: str, login: str) -> QuerySet[User]:
     users = User.objects.all()
     if method == "email":
         return users.filter(email__lower_exact=login).order_by("identifier")
-    return users.filter(identifier__lower_exact=login)
+    return users.filter(identifier__lower_exact=login).order_by()  # unique: no sort needed
 
 
 @transaction.atomic
