@@ -202,6 +202,10 @@ class Invitation(models.Model):
             models.Index(
                 fields=["tenant", "-starts_on", "-id"], name="invitation_tenant_recent_idx"
             ),
+            # An activity's totals per state (payments.selectors.activities_with_totals).
+            models.Index(
+                fields=["activity", "status", "amount_cents"], name="invitation_activity_state_idx"
+            ),
             models.Index(
                 fields=["tenant", "debtor", "status", "due_on"], name="invitation_debtor_idx"
             ),

@@ -45,3 +45,24 @@ def test_the_invitations_list_costs_the_same_however_many_invitations(
     few = queries_of(secretary_client, "/admin/payments/invitation/")
     invitations(10)
     assert queries_of(secretary_client, "/admin/payments/invitation/") == few
+
+
+def test_the_activities_list_totals_only_the_rows_it_shows(
+    secretary_client, tenant_a, school_a, parent, child1
+):
+    def activities(count: int) -> None:
+        for n in range(count):
+            invite(
+                make_activity(tenant=tenant_a, school=school_a, title=f"Sortie {n}"), child1, parent
+            )
+
+    activities(1)
+    few = queries_of(secretary_client, "/admin/payments/activity/")
+    activities(8)
+    assert queries_of(secretary_client, "/admin/payments/activity/") == few
+    with CaptureQueriesContext(connection) as captured:
+        page = secretary_client.get("/admin/payments/activity/").content.decode()
+    # totals per row by subqueries, not a GROUP BY over every invitation of the tenant
+    grouped = 'GROUP BY "payments_activity"."id"'
+    assert not [q["sql"] for q in captured.captured_queries if grouped in q["sql"]]
+    assert "Sortie 7" in page
