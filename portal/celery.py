@@ -4,8 +4,9 @@ import os
 
 from celery import Celery, Task
 from celery.signals import worker_init
-from django_scopes.state import state as scope_state
 from kombu.exceptions import OperationalError
+
+from portal.scopes import no_scope
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -15,11 +16,8 @@ class ScopeFreeTask(Task):
     test: it must open its tenant's scope itself (tenants.scoping), as it must in a worker."""
 
     def __call__(self, *args, **kwargs):
-        token = scope_state.set({})
-        try:
+        with no_scope():
             return super().__call__(*args, **kwargs)
-        finally:
-            scope_state.reset(token)
 
 
 app = Celery("portal", task_cls=ScopeFreeTask)

@@ -18,30 +18,26 @@ def client_ip(request: HttpRequest) -> str | None:
     not itself a trusted proxy is the client (anything left of it may be forged by the client).
     """
     peer = request.META.get("REMOTE_ADDR") or None
-    trusted = settings.CARTABLE_TRUSTED_PROXIES
-    if not peer or not _is_trusted(peer, trusted):
+    if not peer or not _is_trusted(peer):
         return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _valid(hop):
-            return peer
-        if not _is_trusted(hop, trusted):
+        if _parsed(hop) is None:
+            return peer  # a garbled header: only the peer is known
+        if not _is_trusted(hop):
             return hop
     return peer
 
 
-def _valid(address: str) -> bool:
+def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(address)
+        return ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def _is_trusted(address: str, networks: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+def _is_trusted(address: str) -> bool:
+    ip = _parsed(address)
+    networks = settings.CARTABLE_TRUSTED_PROXIES
+    return ip is not None and any(ip in ipaddress.ip_network(n, strict=False) for n in networks)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.db import models
 from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
-from django_scopes.state import state
 
 from portal.append_only import AppendOnlyQuerySet
+from portal.scopes import no_scope
 
 T = TypeVar("T")
 _M = TypeVar("_M", bound=models.Model)
@@ -76,16 +76,6 @@ def tenant_scope(tenant: Any) -> Iterator[None]:
         raise ValueError("tenant_scope needs a tenant")
     with scope(tenant=tenant):
         yield
-
-
-@contextmanager
-def no_scope() -> Iterator[None]:
-    """No tenant at all: any query of tenant-owned rows fails (a task's starting point)."""
-    token = state.set({})
-    try:
-        yield
-    finally:
-        state.reset(token)
 
 
 def is_tenant_scoped(manager: models.Manager) -> bool:

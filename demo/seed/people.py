@@ -80,8 +80,8 @@ def _tenant_people_seed(slug: str, tenant: Tenant) -> int:
         for row_slug, identifier, first, last, email, roles, school_code in PEOPLE
         if row_slug == slug
     }
-    for row_slug, parent_id, child_ids in GUARDIANS:
-        for child_id in child_ids if row_slug == slug else []:
+    for parent_id, child_ids in [(p, c) for s, p, c in GUARDIANS if s == slug]:
+        for child_id in child_ids:
             GuardianLink.objects.get_or_create(
                 tenant=tenant, parent=people[parent_id], child=people[child_id]
             )

@@ -88,7 +88,6 @@ def link_open(request: HttpRequest, secret: str) -> HttpResponse:
 
 def _proof(request: HttpRequest):
     """(user, code or link token) proven by this session, or None."""
-    _tenant(request)
     proof = request.session.get(SESSION_KEY) or {}
     if proof.get("kind") == "code" and proof.get("until", 0) > timezone.now().timestamp():
         code = services.activation_code_live(code_id=proof.get("code", 0))
