@@ -43,24 +43,38 @@ class UserManager(BaseUserManager["User"]):
         A platform superuser on the platform host sees everyone; a tenant administrator her
         whole tenant; a secretary the people of her schools and the guardians of their students.
         """
+        condition = self.visible_condition(viewer=viewer, tenant=tenant, key="pk")
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+    def visible_condition(
+        self, *, viewer: "User", tenant: Tenant | None, key: str
+    ) -> models.Q | None:
+        """The rule of `visible_to` as a condition on `key`, a column that holds a person's id
+        ("pk" here, "user" on a log's rows): None when the viewer sees nobody, an empty Q when
+        she sees the whole tenant.
+
+        A log filtered with it checks the link tables directly: `user IN (SELECT id FROM users
+        WHERE id IN (…) OR …)` read the whole users table first (half the time of a log page).
+        """
         if viewer.is_superuser and tenant is None:
-            return self.all()
+            return models.Q()
         if tenant is None or viewer.tenant_id != tenant.id:
-            return self.none()
-        in_tenant = self.all()  # the host's tenant's (tenants.scoping)
+            return None
         if viewer.is_superuser or viewer.is_tenant_admin:
-            return in_tenant
+            return models.Q()  # the rows of the host's tenant (tenants.scoping)
         if not viewer.is_secretary:
-            return self.none()
+            return None
         # Semi-joins on the link tables, not joins: no row comes out twice, so no DISTINCT over
         # every column (which made the persons list sort the whole tenant).
         school_ids = list(viewer.schools.values_list("id", flat=True))
         members = self.model.schools.through.objects.filter(school_id__in=school_ids)
         guardians = GuardianLink.objects.filter(child_id__in=members.values("user_id"))
-        return in_tenant.filter(
-            models.Q(pk__in=members.values("user_id"))
-            | models.Q(pk__in=guardians.values("parent_id"))
-            | models.Q(pk=viewer.pk)
+        return (
+            models.Q(**{f"{key}__in": members.values("user_id")})
+            | models.Q(**{f"{key}__in": guardians.values("parent_id")})
+            | models.Q(**{key: viewer.pk})
         )
 
 

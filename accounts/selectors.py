@@ -1,6 +1,6 @@
 """Reads of people, always within one tenant (and, for secretaries, their schools)."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from tenants.models import Tenant
@@ -28,6 +28,13 @@ def people_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[User]:
     tenant; a secretary the people of her schools and the guardians of their students.
     """
     return User.objects.visible_to(viewer=viewer, tenant=tenant)
+
+
+def people_visible_condition(*, viewer: User, tenant: Tenant | None, key: str) -> Q | None:
+    """`people_visible_to` as a condition on another model's column `key` holding a person's
+    id (a log's "user"): None when the viewer sees nobody, an empty Q when she sees everyone
+    (mind `Q(…) | Q()`, which is `Q(…)`)."""
+    return User.objects.visible_condition(viewer=viewer, tenant=tenant, key=key)
 
 
 def classrooms_of(students: QuerySet[User]) -> list[tuple[str, int]]:

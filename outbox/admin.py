@@ -47,7 +47,6 @@ class MessageAdmin(TenantScopedAdmin):
     readonly_fields = _VISIBLE_FIELDS
     actions = ["resend"]
     date_hierarchy = None
-    show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest):
         # Only the columns shown: bodies are never even loaded.
@@ -67,11 +66,15 @@ class MessageAdmin(TenantScopedAdmin):
         user = request.user
         if not user.is_authenticated:  # the admin site lets only signed-in staff in
             return queryset.none()
-        if user.is_superuser or user.is_tenant_admin:
-            return queryset
         # The user model's rule (accounts' `people_visible_to`), without importing accounts.
-        visible = get_user_model().objects.visible_to(viewer=user, tenant=request_tenant(request))
-        return queryset.filter(Q(user__isnull=True) | Q(user__in=visible.values("pk")))
+        visible = get_user_model().objects.visible_condition(
+            viewer=user, tenant=request_tenant(request), key="user"
+        )
+        if visible is None:
+            return queryset.filter(user__isnull=True)
+        if not visible:  # everyone (`Q(…) | Q()` would be only the first)
+            return queryset
+        return queryset.filter(Q(user__isnull=True) | visible)
 
     @admin.display(description=_("destinataire"))
     def recipient(self, obj: Message) -> str:

@@ -5,6 +5,9 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from portal.admin_search import search_without_joins
+from portal.paginator import CappedPaginator
+
 
 class PortalAdminSite(OTPAdminSite):
     site_header = _("Cartable — secrétariat")
@@ -52,8 +55,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """
 
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
-    # A filtered list counts its matches only, not the whole tenant's rows again.
+    # A filtered list counts its matches only, not the whole tenant's rows again, and at most
+    # LIST_COUNT_CAP of them; no per-choice counts beside the filters (each a count of them all).
     show_full_result_count = False
+    paginator = CappedPaginator
+    show_facets = admin.ShowFacets.NEVER
 
     def get_queryset(self, request: HttpRequest):
         queryset = super().get_queryset(request)
@@ -61,6 +67,14 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if tenant is None:
             return queryset if request.user.is_superuser else queryset.none()
         return self.scope_queryset(request, queryset)
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        search_fields = self.get_search_fields(request)
+        if search_fields and search_term:
+            found = search_without_joins(queryset, search_fields, search_term)
+            if found is not None:
+                return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_exclude(self, request: HttpRequest, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])

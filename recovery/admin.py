@@ -13,8 +13,9 @@ from django.utils.translation import ngettext
 from accounts.admin import PersonAdmin
 from accounts.http import request_user
 from accounts.models import User
-from accounts.selectors import people_visible_to
+from accounts.selectors import people_visible_condition
 from outbox.models import Status
+from portal.admin_filters import cached_values_filter
 from portal.admin_site import TenantScopedAdmin, admin_site
 from portal.http import client_ip
 from recovery.activation.admin import print_activation_letters, send_activation_mail
@@ -36,11 +37,10 @@ class ReadOnlyLogAdmin(TenantScopedAdmin):
         return False
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        user = request_user(request)
-        if user.is_superuser or user.is_tenant_admin:
-            return queryset
-        visible = people_visible_to(viewer=user, tenant=request_tenant(request)).values("pk")
-        return queryset.filter(user__in=visible)
+        visible = people_visible_condition(
+            viewer=request_user(request), tenant=request_tenant(request), key="user"
+        )
+        return queryset.none() if visible is None else queryset.filter(visible)
 
 
 @admin.register(RecoveryRequest, site=admin_site)
@@ -48,9 +48,9 @@ class RecoveryRequestAdmin(ReadOnlyLogAdmin):
     list_display = [
         "created_at", "flow", "login", "account", "outcome", "reason", "delivery", "ip",
     ]  # fmt: skip
-    list_filter = ["flow", "outcome"]
+    # A date filter, not `date_hierarchy`: its year/month links read the date of every request.
+    list_filter = ["flow", "outcome", "created_at"]
     search_fields = ["login", "user__identifier", "user__last_name"]
-    date_hierarchy = "created_at"
     fields = (
         "created_at", "flow", "method", "login", "user", "outcome", "reason", "ip",
         "initiated_by", "processed_at", "delivery",
@@ -92,9 +92,8 @@ class RecoveryRequestAdmin(ReadOnlyLogAdmin):
 @admin.register(RecoveryEvent, site=admin_site)
 class RecoveryEventAdmin(ReadOnlyLogAdmin):
     list_display = ["created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor"]
-    list_filter = ["flow", "kind", "outcome"]
+    list_filter = ["flow", cached_values_filter("kind", _("événement")), "outcome", "created_at"]
     search_fields = ["user__identifier", "user__last_name"]
-    date_hierarchy = "created_at"
     readonly_fields = ("created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor")
     fields = readonly_fields
     list_select_related = ["user", "actor"]
@@ -112,12 +111,15 @@ class ContactRequestAdmin(ReadOnlyLogAdmin):
     actions = ["mark_handled"]
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        user = request_user(request)
-        if user.is_superuser or user.is_tenant_admin:
+        visible = people_visible_condition(
+            viewer=request_user(request), tenant=request_tenant(request), key="user"
+        )
+        if visible is None:
+            return queryset.filter(user__isnull=True)
+        if not visible:  # everyone (`Q(…) | Q()` would be only the first)
             return queryset
-        visible = people_visible_to(viewer=user, tenant=request_tenant(request)).values("pk")
         # Requests for unknown addresses have no account: every secretary of the tenant sees them.
-        return queryset.filter(Q(user__in=visible) | Q(user__isnull=True))
+        return queryset.filter(Q(user__isnull=True) | visible)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is None and self._allowed(request, "view")
