@@ -202,6 +202,11 @@ class Invitation(models.Model):
             models.Index(
                 fields=["tenant", "-starts_on", "-id"], name="invitation_tenant_recent_idx"
             ),
+            # The list filtered by state ("en attente": a third of a million rows), newest first.
+            models.Index(
+                fields=["tenant", "status", "-starts_on", "-id"],
+                name="invitation_state_recent_idx",
+            ),
             # An activity's totals per state (payments.selectors.activities_with_totals).
             models.Index(
                 fields=["activity", "status", "amount_cents"], name="invitation_activity_state_idx"
