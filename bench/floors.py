@@ -97,12 +97,21 @@ def main() -> int:
             app.redis.flushdb()  # the seed's cache entries
             size = {"workers": args.workers, "threads": args.threads}
             bare = app.gunicorn(
-                "bench.bare_wsgi:application", ready_path="/", ready_host="bare.localhost", **size
-            )
+                "bench.bare_wsgi:application", ready_path="/", ready_host="bare.localhost",
+                env={"DJANGO_SETTINGS_MODULE": "bench.bare_settings"}, **size,
+            )  # fmt: skip
+            stock = app.gunicorn(
+                "bench.bare_wsgi:application", ready_path="/admin/login/",
+                ready_host="stock.localhost",
+                env={"DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, **size,
+            )  # fmt: skip
             real = app.gunicorn(ready_path="/accounts/login/", ready_host=TENANT_HOST, **size)
             pages = {
                 "bare Django (one view, no middleware)": page_loop(
                     bare.port, "bare.localhost", "/", as_parent=False
+                ),
+                "stock Django: its admin login page": page_loop(
+                    stock.port, "stock.localhost", "/admin/login/", as_parent=False
                 ),
                 "anonymous: login page (GET)": page_loop(
                     real.port, TENANT_HOST, "/accounts/login/", as_parent=False
@@ -136,11 +145,11 @@ def report(args: argparse.Namespace, loads: dict[str, list[Load]]) -> None:
         "run on the same machine"
     )
     header = f"{'page':<40} {'req/s':>8} {'rounds':>15} {'median ms':>10} {'p95 ms':>7}"
-    header += f" {'× bare':>7}"
+    header += f" {'× bare':>7} {'× stock':>8}"
     print(header)
     print("-" * len(header))
     rates = {name: statistics.median(run.rate for run in runs) for name, runs in loads.items()}
-    bare = next(iter(rates.values()))
+    bare, stock = list(rates.values())[:2]
     for name, runs in loads.items():
         latencies = [x for run in runs for x in run.latencies]
         every = "/".join(f"{run.rate:.0f}" for run in runs)
@@ -148,10 +157,13 @@ def report(args: argparse.Namespace, loads: dict[str, list[Load]]) -> None:
         merged = Load(latencies=latencies)
         print(
             f"{name:<40} {rates[name]:>8.0f} {every:>15} {merged.percentile(0.5) * 1000:>10.1f} "
-            f"{merged.percentile(0.95) * 1000:>7.1f} {rates[name] / bare:>6.2f}×"
-            + (f"  errors: {errors}" if errors else "")
+            f"{merged.percentile(0.95) * 1000:>7.1f} {rates[name] / bare:>6.2f}× "
+            f"{rates[name] / stock:>7.2f}×" + (f"  errors: {errors}" if errors else "")
         )
-    print("Target: the app's pages ≥ 0.5× bare Django.")
+    print(
+        "× bare: against bare Django (one view, no middleware; target ≥ 0.5×). × stock: against "
+        "a page of\na plain Django project (startproject's settings, Django's admin login page)."
+    )
 
 
 if __name__ == "__main__":
