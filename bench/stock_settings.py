@@ -6,8 +6,6 @@ serving Django's own admin login page — what a page of a plain Django project 
 import os
 
 import dj_database_url
-from django.contrib import admin
-from django.urls import path
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -29,7 +27,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-ROOT_URLCONF = "bench.stock_settings"
+ROOT_URLCONF = "bench.stock_urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -50,5 +48,3 @@ DATABASES = {
 STATIC_URL = "/static/"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-urlpatterns = [path("admin/", admin.site.urls)]
