@@ -4,9 +4,10 @@ OWASP's Password Storage Cheat Sheet gives five Argon2id settings of equal stren
 MiB) t=1, m=19456 (19 MiB) t=2, m=12288 t=3, m=9216 t=4 and m=7168 (7 MiB) t=5, all with one
 lane. Their memory × passes is about the same, but argon2 allocates (and the kernel zeroes and
 maps) the whole memory afresh at every verification, and that part grows with memory alone: on the
-project's 2-core machine (bench/argon2_options.py, CPU time per verification, two at once)
-m=7168 t=5 costs 16–19 ms, m=19456 t=2 22–25 ms (×1.3), m=47104 t=1 56–61 ms (×3.3), Django's
-default 213–236 ms. The smallest memory with the most passes is the fastest, so it is this one.
+project's 2-core machine (bench/argon2_options.py, CPU time per verification, three runs)
+m=7168 t=5 costs 16–19 ms, m=9216 t=4 and m=12288 t=3 ×1.05–1.2, m=19456 t=2 22–26 ms (×1.3–1.4),
+m=47104 t=1 56–66 ms (×3.3–3.5), Django's default 213–236 ms. The smallest memory with the most
+passes is the fastest, so it is this one (bench/README.md, "Which Argon2id").
 
 The algorithm name stays "argon2", so hashes made with other parameters (Django's defaults, or
 the 19 MiB × 2 passes this portal used before) still verify, and `must_update` sees their
