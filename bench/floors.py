@@ -160,6 +160,13 @@ def report(args: argparse.Namespace, loads: dict[str, list[Load]]) -> None:
             f"{merged.percentile(0.95) * 1000:>7.1f} {rates[name] / bare:>6.2f}× "
             f"{rates[name] / stock:>7.2f}×" + (f"  errors: {errors}" if errors else "")
         )
+    anonymous = rates["anonymous: login page (GET)"] / bare
+    logged_in = rates["logged in: parent's Mes invitations"] / bare
+    verdict = "meets" if min(anonymous, logged_in) >= 0.5 else "BELOW"
+    print(
+        f"Anonymous {anonymous:.2f}×, logged in {logged_in:.2f}× bare Django ({verdict} the ≥ 0.5× "
+        "target)"
+    )
     print(
         "× bare: against bare Django (one view, no middleware; target ≥ 0.5×). × stock: against "
         "a page of\na plain Django project (startproject's settings, Django's admin login page)."
