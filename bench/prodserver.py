@@ -96,6 +96,7 @@ class ProdApp:
 
     def check_redis_empty(self) -> None:
         if self.redis.dbsize():
+            shutil.rmtree(self.tmp, ignore_errors=True)
             raise SystemExit(
                 f"Redis database {self.env['REDIS_URL']} is not empty: the benchmark flushes "
                 "it at the end, so it must hold nothing else (--redis-db)"
