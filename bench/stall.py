@@ -38,6 +38,7 @@ from bench.prodserver import (  # noqa: E402
 )
 from bench.scale_pages_http import Client as AdminClient  # noqa: E402
 from bench.scale_pages_http import admin_changelists, admin_login, changelist_links  # noqa: E402
+from demo.totp import demo_totp_key  # noqa: E402 - the demo staff's TOTP key, as seeded
 
 PASSWORD = "Cartable-Demo-1"  # the demo's (README)
 SECRETARY = "secretariat.creos"
@@ -48,13 +49,6 @@ SLOW = [  # (admin list label, what of it)
     ("Journal de récupération", "last"),
     ("Messages", "last"),
 ]
-
-
-def _totp_key(identifier: str) -> str:
-    import hashlib
-
-    # demo.totp.demo_totp_key, without importing the demo app (not installed in production)
-    return hashlib.sha256(f"cartable-demo-totp:{identifier}".encode()).hexdigest()[:40]
 
 
 def slow_urls(admin: AdminClient) -> list[tuple[str, str]]:
@@ -119,7 +113,7 @@ def main() -> int:
 
         base = f"http://127.0.0.1:{server.port}"
         admin = AdminClient(base, f"creos.localhost:{server.port}")
-        admin_login(admin, SECRETARY, PASSWORD, _totp_key(SECRETARY))
+        admin_login(admin, SECRETARY, PASSWORD, demo_totp_key(SECRETARY))
         urls = slow_urls(admin)
         session = dict(admin.cookies)
 
