@@ -65,5 +65,8 @@ pytest-postgres: install messages
 
 test: lint typecheck check-deploy compose-check pytest pytest-postgres
 
-bench: install
+# PostgreSQL and Redis on loopback (scratch databases cartable_bench_*, Redis database 10 empty).
+# bench/stall.py needs the full-size database of bench/scale_load.py: see bench/README.md.
+bench: install messages
 	$(BIN)/python bench/login_throughput.py
+	$(BIN)/python bench/floors.py

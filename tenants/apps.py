@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Réseaux scolaires")
+
+    def ready(self) -> None:
+        from tenants import signals  # noqa: F401 - connects the receivers

@@ -1,6 +1,9 @@
 """Reads of tenants and their schools: the host → tenant lookup runs on every request, so it is
-cached briefly."""
+cached briefly — in the process for a few seconds, in the shared cache for longer."""
 
+import copy
+import threading
+import time
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -23,6 +26,14 @@ class Viewer(Protocol):
 
 _CACHE_SECONDS = 30
 _MISS = 0  # cached for unknown hosts too, so probing random hosts costs no query
+# Each web process keeps the tenant of a host this long: a request then asks neither the cache
+# nor the database for it (on the floor page, one query and one cache round trip of three).
+# A change saved in this process is seen at once (tenants.signals clears it); another process
+# sees it within these seconds.
+LOCAL_SECONDS = 5.0
+_clock = time.monotonic
+_local: dict[str, tuple[float, Tenant | None]] = {}
+_local_lock = threading.Lock()
 
 
 def normalise_host(host: str) -> str:
@@ -38,7 +49,25 @@ def is_platform_host(host: str) -> bool:
 
 
 def tenant_for_host(host: str) -> Tenant | None:
+    """The active tenant this host reaches, or None. A copy per call: a request may change its
+    tenant object without the next request seeing it."""
     host = normalise_host(host)
+    cached = _local.get(host)
+    if cached is not None and cached[0] > _clock():
+        return copy.copy(cached[1])
+    tenant = _tenant_for_host(host)
+    with _local_lock:
+        _local[host] = (_clock() + LOCAL_SECONDS, tenant)
+    return copy.copy(tenant)
+
+
+def tenant_cache_clear() -> None:
+    """Forget this process's host → tenant entries (a tenant or host changed)."""
+    with _local_lock:
+        _local.clear()
+
+
+def _tenant_for_host(host: str) -> Tenant | None:
     key = f"tenant-host:{host}"
     tenant_id = cache.get(key)
     if tenant_id is None:
@@ -57,6 +86,7 @@ def tenant_for_host(host: str) -> Tenant | None:
 
 def tenant_host_forget(host: str) -> None:
     cache.delete(f"tenant-host:{normalise_host(host)}")
+    tenant_cache_clear()
 
 
 def tenant_public_base_url(tenant: Tenant) -> str:

@@ -18,9 +18,13 @@ def _fresh_cache():
     this flushes the xdist worker's own database (portal/settings_test.py)."""
     from django.core.cache import cache
 
+    from tenants.selectors import tenant_cache_clear
+
     cache.clear()
+    tenant_cache_clear()
     yield
     cache.clear()
+    tenant_cache_clear()
 
 
 @pytest.fixture(autouse=True)
