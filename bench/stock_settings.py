@@ -4,6 +4,7 @@ serving Django's own admin login page — what a page of a plain Django project 
 """
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -31,7 +32,7 @@ ROOT_URLCONF = "bench.stock_urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

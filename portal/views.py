@@ -1,7 +1,6 @@
 """Portal-wide pages: health probe, the benchmarks' floor page, CSRF failure (tenant pages are in
 `tenants.views`)."""
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,9 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-@login_required
 def floor(request: HttpRequest) -> HttpResponse:
-    """The bare base template for an authenticated user: the benchmarks' floor page."""
+    """The bare base template, for a visitor or a signed-in person: the benchmarks' floor page
+    (what any page of the portal costs before its own content)."""
     return render(request, "base.html")
 
 
