@@ -177,7 +177,7 @@ def test_large_batch_runs_as_a_job_with_progress_and_download(
     html = secretary_client.get(progress_url).content.decode()
     assert '<progress id="letter-batch-progress" max="100" value="100">' in html
     assert "100 % (3 / 3)" in html and "Télécharger le PDF" in html
-    assert 'src="/static/js/letter-batch-progress.js"' in html and "<script>" not in html
+    assert 'src="/static/js/job-progress.js"' in html and "<script>" not in html
     state = secretary_client.get(f"/admin/accounts/letterbatch/{batch.pk}/etat.json").json()
     assert state["percent"] == 100 and state["finished"] and state["download_url"]
     download = secretary_client.get(state["download_url"])
