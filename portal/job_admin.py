@@ -59,12 +59,18 @@ class JobAdmin(TenantScopedAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         name = f"{self.opts.app_label}_{self.opts.model_name}_{{}}".format
-        return [
+        urls = [
             path("<int:pk>/progression/", wrap(self.progress_view), name=name("progress")),
             path("<int:pk>/etat.json", wrap(self.status_view), name=name("status")),
-            path("<int:pk>/telecharger/", wrap(self.download_view), name=name("download")),
-            *super().get_urls(),
         ]
+        if self.makes_file():
+            urls.append(
+                path("<int:pk>/telecharger/", wrap(self.download_view), name=name("download"))
+            )
+        return [*urls, *super().get_urls()]
+
+    def makes_file(self) -> bool:
+        return any(field.name == "file" for field in self.opts.fields)
 
     def get_job(self, request: HttpRequest, pk: int):
         """The job of this tenant that this person may see, or 404."""
@@ -85,7 +91,7 @@ class JobAdmin(TenantScopedAdmin):
         }
 
     def has_file(self, job) -> bool:
-        return job.status == JobStatus.DONE and bool(getattr(job, "file", None))
+        return self.makes_file() and job.status == JobStatus.DONE and bool(job.file)
 
     def download_filename(self, job) -> str:
         raise NotImplementedError
@@ -102,7 +108,7 @@ class JobAdmin(TenantScopedAdmin):
                 progress_text=self.progress_text(job),
                 download_url=self._url("download", job) if self.has_file(job) else None,
             ),
-            "purged": job.status == JobStatus.DONE and hasattr(job, "file") and not job.file,
+            "purged": self.makes_file() and job.status == JobStatus.DONE and not job.file,
         }
 
     def progress_view(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -32,9 +32,9 @@ def private_files(tmp_path):
 def test_a_worker_writes_a_large_export_while_the_page_returns_at_once(
     secretary_client,
     tenant_a,
-    paid,
-    worker,
-    monkeypatch,  # noqa: F811
+    paid,  # noqa: F811 — the imported fixture
+    worker,  # noqa: F811 — the imported fixture
+    monkeypatch,
 ):
     monkeypatch.setattr(exports, "DIRECT_ROWS_MAX", 2)
     # when the secretary exports everything: the page answers with the job, not the file
