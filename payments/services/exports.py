@@ -188,6 +188,8 @@ def export_run(*, job_id: int) -> ExportJob:
         job_failed(ExportJob, job.pk, exc)
     else:
         job_done(ExportJob, job.pk, file=job.file.name, done=written, total=written)
+    # The query carries copies of the rows it filters by (the tenant's): not kept once used.
+    ExportJob.objects.filter(pk=job.pk).update(selection="")
     job.refresh_from_db()
     return job
 

@@ -91,6 +91,7 @@ def test_a_large_export_runs_as_a_job_and_writes_the_same_rows_as_the_direct_exp
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == ("done", 5, 5)
     assert (job.tenant, job.created_by, job.kind) == (tenant_a, secretary, "payments")
+    assert job.selection == ""  # the pickled query is dropped once used
     with job.file.open("rb") as handle:
         written = handle.read().decode("utf-8")
     direct = exports.payments_csv_text(Invitation.objects.filter(tenant=tenant_a))
