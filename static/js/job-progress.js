@@ -17,7 +17,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) {
         if (!state) { window.setTimeout(poll, 5000); return; }
-        if (bar.hasAttribute("value")) {
+        if (state.total > 0 || state.finished) {  // until the total is known, indeterminate
           bar.value = state.percent;
           bar.textContent = state.percent + " %";
         }
