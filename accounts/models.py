@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.jobs import JobStatus
 from tenants.models import School, Tenant
 from tenants.scoping import TenantScopedManager, scoped_manager_class, tenant_scoped_manager
 
@@ -331,13 +332,10 @@ class ActivationCode(models.Model):
 
 
 class LetterBatch(models.Model):
-    """A large print run of activation letters, rendered by a Celery job (progress in the admin)."""
+    """A large print run of activation letters, rendered by a Celery job (progress in the admin,
+    portal.jobs)."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("en attente")
-        RUNNING = "running", _("en cours")
-        DONE = "done", _("terminé")
-        FAILED = "failed", _("échec")
+    Status = JobStatus
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -370,9 +368,3 @@ class LetterBatch(models.Model):
         when = f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
         label = ngettext("%(n)d lettre du %(date)s", "%(n)d lettres du %(date)s", self.total)
         return label % {"n": self.total, "date": when}
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0

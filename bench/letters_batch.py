@@ -7,7 +7,8 @@ activated), in one process, the way the admin and the Celery worker call the ser
 2. `activation_letters_pdf` for 30 people — what the admin action returns directly — several
    times; prints the best and median time (target ≤ 3 s) and checks the PDF has 30 pages;
 3. `activation_batch_run` for 500 people — the body of the Celery job, progress updates
-   included — and prints pages per second.
+   included — and prints pages per second and the process' resident memory before the job and
+   at its peak (Linux `VmHWM`, reset just before the job).
 
 Codes are issued and stored as in production (HMAC, bulk insert). No network; the temporary
 files are removed at the end.
@@ -86,6 +87,19 @@ def _people(count: int):
     return tenant, people
 
 
+def _rss_mib(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak since the last reset) of this process, in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak_rss() -> None:
+    """Linux: writing 5 to clear_refs resets VmHWM, so the next peak is the batch's alone."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def _pages(pdf: bytes) -> int:
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
@@ -133,9 +147,12 @@ def main() -> None:
             batch = LetterBatch.objects.create(
                 tenant=tenant, people=[p.pk for p in people[: args.large]], total=args.large
             )
+            _reset_peak_rss()
+            rss_before = _rss_mib("VmRSS")
             start = time.perf_counter()
             batch = activation_batch_run(batch_id=batch.pk)
             elapsed = time.perf_counter() - start
+            peak = _rss_mib("VmHWM")
             assert batch.status == LetterBatch.Status.DONE, batch.error
             with batch.file.open("rb") as handle:
                 pdf = handle.read()
@@ -144,6 +161,10 @@ def main() -> None:
             print(
                 f"{args.large} letters (Celery job body): {elapsed:.1f} s, "
                 f"{pages / elapsed:.1f} pages/s, {len(pdf) / 1024 / 1024:.1f} MiB"
+            )
+            print(
+                f"  process RSS: {rss_before:.0f} MiB before the job, peak {peak:.0f} MiB "
+                f"during it (+{peak - rss_before:.0f} MiB)"
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,6 +7,7 @@ moves; this module only writes it and keeps a wallet's cached balance equal to i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from payments.exceptions import InsufficientCredit
 from payments.models import Account, Activity, LedgerLine, LedgerTransaction, Wallet
+from payments.money import format_cents
 from tenants.models import Tenant
 
 
@@ -127,3 +129,17 @@ def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
     transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
     unbalanced = transactions.filter(~Q(total=0) | Q(total__isnull=True))
     return mismatches, sorted(unbalanced.values_list("pk", flat=True))
+
+
+def ledger_report_lines(mismatches: Sequence[Mismatch], unbalanced: Sequence[int]) -> list[str]:
+    """One line per finding of `ledger_reconcile`, as `manage.py payments_reconcile` prints them
+    and the admin's reconciliation page shows them."""
+    lines = [
+        f"ÉCART portefeuille #{m.wallet_id} ({m.owner}) : "
+        f"solde {format_cents(m.balance_cents)}, écritures {format_cents(m.ledger_cents)}, "
+        "dernier solde courant "
+        + (format_cents(m.last_running_cents) if m.last_running_cents is not None else "—")
+        for m in mismatches
+    ]
+    lines += [f"ÉCRITURE DÉSÉQUILIBRÉE #{pk}" for pk in unbalanced]
+    return lines

@@ -10,6 +10,7 @@ from typing import Any
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
@@ -184,7 +185,15 @@ CELERY_BEAT_SCHEDULE = {
     "recovery-sweep": {"task": "recovery.tasks.sweep_recovery_requests", "schedule": 60.0},
     "payments-due": {"task": "payments.tasks.run_due_invitations", "schedule": 3600.0},
     "letter-batches-purge": {"task": "recovery.tasks.purge_letter_batches", "schedule": 86400.0},
+    "payments-exports-purge": {"task": "payments.tasks.purge_exports", "schedule": 86400.0},
+    "payments-reconcile-nightly": {
+        "task": "payments.tasks.reconcile_every_tenant",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# A worker child whose resident memory passed this many KiB after a task is replaced by a fresh
+# one (a big PDF or export leaves a grown heap behind); 0: never.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 0) or None
 
 # --- Mail and SMS ------------------------------------------------------------------------------
 _email = dj_email_url.parse(env_str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))

@@ -50,6 +50,22 @@ def task_failures():
 
 
 @pytest.fixture
+def unreachable_broker():
+    """This process's Celery publishes to a Redis port where nothing listens, without retrying."""
+    from portal.celery import app
+
+    keys = ["broker_url", "task_always_eager", "task_publish_retry"]
+    saved = {key: app.conf.get(key) for key in keys}
+    app.conf.update(
+        broker_url="redis://127.0.0.1:1/0", task_always_eager=False, task_publish_retry=False
+    )
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = None, None
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

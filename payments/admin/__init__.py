@@ -6,6 +6,6 @@ ledger is read-only for everyone, superusers included: money moves only through 
 Importing this package registers them all on the portal's admin site.
 """
 
-from payments.admin import activities, bank, invitations, wallets
+from payments.admin import activities, bank, invitations, jobs, wallets
 
-__all__ = ["activities", "bank", "invitations", "wallets"]
+__all__ = ["activities", "bank", "invitations", "jobs", "wallets"]

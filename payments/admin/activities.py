@@ -20,7 +20,7 @@ from accounts.http import AuthenticatedRequest, request_user
 from accounts.selectors import classrooms_of, schools_visible_to
 from payments import documents, selectors
 from payments.admin.common import admin_context, own_object
-from payments.admin.export import payments_csv
+from payments.admin.export import payments_export
 from payments.admin.forms import ActivityForm, InviteForm
 from payments.models import Activity, InvitationStatus
 from payments.money import format_cents
@@ -208,8 +208,8 @@ class ActivityAdmin(TenantScopedAdmin):
 
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         activity = self._activity(request, pk)
-        return payments_csv(
-            activity.invitations.all(), filename=f"paiements-{slugify(activity.title)}.csv"
+        return payments_export(
+            request, activity.invitations.all(), filename=f"paiements-{slugify(activity.title)}.csv"
         )
 
     def document_view(self, request: HttpRequest, pk: int) -> FileResponse:

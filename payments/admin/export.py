@@ -1,68 +1,33 @@
-"""The accounting export of the payments admin: paid (and refunded) invitations as CSV."""
+"""The accounting export of the payments admin (payments.services.exports): a small selection
+is downloaded at once; a large one becomes a job whose progress page the secretary is sent to."""
 
 from __future__ import annotations
 
-import csv
-import io
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
-from django.http import HttpResponse
-from django.utils import timezone
-
-from payments.money import decimal_from_cents
-
-
-def csv_cell(value) -> str:
-    """Spreadsheets run cells that start with = + - @: neutralise them (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+from accounts.http import request_user
+from payments.admin.common import needs_tenant
+from payments.models import Invitation
+from payments.services.exports import export_is_direct, export_start, payments_csv_text
 
 
-def payments_csv(queryset, *, filename: str) -> HttpResponse:
-    """Paid and refunded invitations for accounting: one row per payment (and refund)."""
-    rows = (
-        queryset.filter(payment__isnull=False)
-        .select_related("activity", "activity__school", "beneficiary", "debtor")
-        .order_by("paid_at", "pk")
-    )
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
-        [
-            "date_paiement",
-            "ecriture",
-            "activite",
-            "ecole",
-            "beneficiaire",
-            "debiteur",
-            "montant",
-            "etat",
-            "date_remboursement",
-            "ecriture_remboursement",
-            "automatique",
-        ]
-    )
-    for inv in rows:
-        writer.writerow(
-            [
-                csv_cell(v)
-                for v in [
-                    timezone.localtime(inv.paid_at).strftime("%Y-%m-%d %H:%M"),
-                    inv.payment_id,
-                    inv.activity.title,
-                    inv.activity.school.name,
-                    inv.beneficiary.full_name,
-                    inv.debtor.full_name,
-                    str(decimal_from_cents(inv.amount_cents)),
-                    inv.status,
-                    timezone.localtime(inv.refunded_at).strftime("%Y-%m-%d %H:%M")
-                    if inv.refunded_at
-                    else "",
-                    inv.refund_id or "",
-                    "oui" if inv.paid_automatically else "non",
-                ]
-            ]
+def payments_export(
+    request: HttpRequest, selection: QuerySet[Invitation], *, filename: str
+) -> HttpResponse:
+    """Paid and refunded invitations of the selection for accounting, one row per payment."""
+    if export_is_direct(selection):
+        response = HttpResponse(
+            payments_csv_text(selection), content_type="text/csv; charset=utf-8"
         )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    job = export_start(
+        selection=selection,
+        filename=filename,
+        tenant=needs_tenant(request),
+        by=request_user(request),
+    )
+    return redirect("admin:payments_exportjob_progress", job.pk)

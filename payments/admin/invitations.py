@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from accounts.http import AuthenticatedRequest, request_user
 from accounts.models import User
 from payments import selectors
-from payments.admin.export import payments_csv
+from payments.admin.export import payments_export
 from payments.exceptions import PaymentError
 from payments.models import Invitation
 from payments.money import format_cents
@@ -141,4 +141,6 @@ class InvitationAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Exporter les paiements (CSV)"))
     def export_csv(self, request: HttpRequest, queryset):
-        return payments_csv(queryset, filename=f"paiements-{timezone.localdate():%Y%m%d}.csv")
+        return payments_export(
+            request, queryset, filename=f"paiements-{timezone.localdate():%Y%m%d}.csv"
+        )

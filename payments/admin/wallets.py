@@ -15,7 +15,8 @@ from accounts.http import AuthenticatedRequest, request_user
 from payments import selectors
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant
 from payments.admin.forms import TopUpForm
-from payments.models import LedgerLine, LedgerTransaction, Wallet
+from payments.admin.jobs import may_reconcile
+from payments.models import LedgerLine, LedgerTransaction, ReconciliationRun, Wallet
 from payments.money import format_cents
 from payments.services.idempotency import new_idempotency_key
 from payments.services.wallets import wallet_top_up
@@ -60,6 +61,16 @@ class WalletAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """The network administrator's "Vérifier le journal" button and the last result."""
+        extra_context = extra_context or {}
+        if may_reconcile(request) and request_tenant(request) is not None:
+            extra_context["can_reconcile"] = True
+            extra_context["last_reconciliation"] = ReconciliationRun.objects.order_by(
+                "-created_at"
+            ).first()
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         from payments.money import structured_parse

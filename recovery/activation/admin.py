@@ -4,19 +4,16 @@ admins' querysets, so a secretary only prints letters for people she can see and
 the batches she started."""
 
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.http import request_user
 from accounts.models import LetterBatch
-from portal.admin_site import TenantScopedAdmin, admin_site
+from portal.admin_site import admin_site
+from portal.job_admin import JobAdmin
 from recovery.activation import letters
 from recovery.activation.services import activation_send_by_mail, users_activatable
 from tenants.http import request_tenant
@@ -97,92 +94,17 @@ def send_activation_mail(modeladmin, request: HttpRequest, queryset) -> None:
 
 
 @admin.register(LetterBatch, site=admin_site)
-class LetterBatchAdmin(TenantScopedAdmin):
+class LetterBatchAdmin(JobAdmin):
     """Read-only: a batch is started from the people list and downloaded when done."""
 
-    secretary_permissions = frozenset({"view"})
     list_display = ["created_at", "created_by", "total", "status", "progress_link"]
     list_filter = ["status"]
     fields = ("created_at", "created_by", "status", "total", "done", "finished_at", "error")
     readonly_fields = fields
+    progress_template = "admin/accounts/letterbatch/progress.html"
+    progress_title = _("Lettres d'activation")
+    dom_id = "letter-batch"
+    download_content_type = "application/pdf"
 
-    def scope_queryset(self, request: HttpRequest, queryset):
-        user = request_user(request)
-        if user.is_superuser or user.is_tenant_admin:
-            return queryset
-        return queryset.filter(created_by=user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description=_("progression"))
-    def progress_link(self, obj: LetterBatch) -> str:
-        url = reverse("admin:accounts_letterbatch_progress", args=[obj.pk])
-        return format_html('<a href="{}">{} %</a>', url, obj.percent)
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        name = "accounts_letterbatch_{}".format
-        return [
-            path("<int:pk>/progression/", wrap(self.progress_view), name=name("progress")),
-            path("<int:pk>/etat.json", wrap(self.status_view), name=name("status")),
-            path("<int:pk>/telecharger/", wrap(self.download_view), name=name("download")),
-            *super().get_urls(),
-        ]
-
-    def _batch(self, request: HttpRequest, pk: int) -> LetterBatch:
-        """The batch of this tenant that this person may see, or 404."""
-        if not self.has_view_permission(request):
-            raise Http404
-        batch = self.get_queryset(request).filter(pk=pk).first()
-        if batch is None:
-            raise Http404
-        return batch
-
-    def _state(self, batch: LetterBatch) -> dict:
-        done = batch.status == LetterBatch.Status.DONE and bool(batch.file)
-        return {
-            "status": batch.status,
-            "status_label": str(batch.get_status_display()),
-            "done": batch.done,
-            "total": batch.total,
-            "percent": batch.percent,
-            "finished": batch.status in (LetterBatch.Status.DONE, LetterBatch.Status.FAILED),
-            "purged": batch.status == LetterBatch.Status.DONE and not batch.file,
-            "download_url": (
-                reverse("admin:accounts_letterbatch_download", args=[batch.pk]) if done else None
-            ),
-        }
-
-    def progress_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        batch = self._batch(request, pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Lettres d'activation"),
-            "batch": batch,
-            "state": self._state(batch),
-            "status_url": reverse("admin:accounts_letterbatch_status", args=[batch.pk]),
-        }
-        return TemplateResponse(request, "admin/accounts/letterbatch/progress.html", context)
-
-    def status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        response = JsonResponse(self._state(self._batch(request, pk)))
-        patch_cache_control(response, no_store=True, private=True, max_age=0)
-        return response
-
-    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        batch = self._batch(request, pk)
-        if batch.status != LetterBatch.Status.DONE or not batch.file:
-            raise Http404
-        response = FileResponse(
-            batch.file.open("rb"),
-            as_attachment=True,
-            filename=f"lettres-activation-{timezone.localtime(batch.created_at):%Y%m%d-%H%M}.pdf",
-            content_type="application/pdf",
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    def download_filename(self, job: LetterBatch) -> str:
+        return f"lettres-activation-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.pdf"

@@ -11,17 +11,15 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import qrcode
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from qrcode.constants import ERROR_CORRECT_M
 
 from accounts.models import ActivationCode, LetterBatch, User
-from portal.celery import BROKER_ERRORS
+from portal.jobs import job_claim, job_done, job_enqueue_on_commit, job_failed, job_progress
 from recovery.activation.services import (
     IssuedCodes,
     activation_codes_prepare,
@@ -81,15 +79,18 @@ def letters_render(
     activation_url: str,
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    """One PDF, one page per letter, in the tenant's language. `progress(n)` is called with the
-    number of pages ready after each chunk (batch jobs show it in the admin)."""
+    """One PDF, one page per letter, in the tenant's language. Each chunk of CHUNK letters is
+    laid out and written to a PDF of its own, then the chunks are joined (pypdf): only one
+    chunk's layout is in memory at a time, so a 500-letter batch needs no more than a 50-letter
+    one. `progress(n)` is called with the number of pages ready after each chunk (batch jobs
+    show it in the admin)."""
+    from pypdf import PdfWriter
     from weasyprint import HTML
 
     if not letters:
         raise ValueError("no letter to print")
     fetcher = _url_fetcher()
-    pages = []
-    first = None
+    chunks: list[bytes] = []
     with translation.override(tenant.default_language):
         for start in range(0, len(letters), CHUNK):
             chunk = letters[start : start + CHUNK]
@@ -103,13 +104,17 @@ def letters_render(
                     "language": tenant.default_language,
                 },
             )
-            document = HTML(string=html, url_fetcher=fetcher).render()
-            first = first or document
-            pages.extend(document.pages)
+            chunks.append(HTML(string=html, url_fetcher=fetcher).write_pdf())
             if progress is not None:
                 progress(start + len(chunk))
-    assert first is not None  # there is at least one letter
-    return first.copy(pages).write_pdf()
+    if len(chunks) == 1:
+        return chunks[0]
+    writer = PdfWriter()
+    for pdf in chunks:
+        writer.append(io.BytesIO(pdf))
+    merged = io.BytesIO()
+    writer.write(merged)
+    return merged.getvalue()
 
 
 # --- Print runs: new codes, then their letters -----------------------------------------------
@@ -167,31 +172,19 @@ def activation_letters_pdf(*, users: Iterable[User], by: User | None) -> bytes:
 
 def activation_batch_start(*, users: Iterable[User], by: User) -> LetterBatch:
     """A LetterBatch rendered by a Celery job after commit (progress: `done` of `total`)."""
+    from recovery.tasks import render_letter_batch
+
     tenant, people = _people_for_letters(users)
     batch = LetterBatch.objects.create(
         tenant=tenant, created_by=by, people=[p.pk for p in people], total=len(people)
     )
-    transaction.on_commit(partial(_enqueue_batch, batch.pk))
+    job_enqueue_on_commit(render_letter_batch, LetterBatch, batch.pk)
     return batch
-
-
-def _enqueue_batch(batch_id: int) -> None:
-    from recovery.tasks import render_letter_batch
-
-    try:
-        render_letter_batch.delay(batch_id)
-    except BROKER_ERRORS as exc:  # the broker is down: the page says so instead of waiting forever
-        logger.warning("activation: letter batch %s not queued (%s)", batch_id, type(exc).__name__)
-        LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
-            status=LetterBatch.Status.FAILED, error="file d'attente indisponible"
-        )
 
 
 def activation_batch_run(*, batch_id: int) -> LetterBatch:
     """Worker: issue the codes and render the PDF chunk by chunk, reporting progress."""
-    claimed = LetterBatch.objects.filter(pk=batch_id, status=LetterBatch.Status.PENDING).update(
-        status=LetterBatch.Status.RUNNING, done=0
-    )
+    claimed = job_claim(LetterBatch, batch_id)
     batch = LetterBatch.objects.select_related("tenant", "created_by").get(pk=batch_id)
     if not claimed:
         return batch
@@ -199,30 +192,19 @@ def activation_batch_run(*, batch_id: int) -> LetterBatch:
         by_id = {u.pk: u for u in User.objects.filter(pk__in=batch.people).select_related("tenant")}
         people = [by_id[pk] for pk in batch.people if pk in by_id]
         if len(people) != batch.total:
-            LetterBatch.objects.filter(pk=batch.pk).update(total=len(people))
+            job_progress(LetterBatch, batch.pk, done=0, total=len(people))
         pdf = _letters_pdf(
             tenant=batch.tenant,
             people=people,
             by=batch.created_by,
-            progress=lambda done: LetterBatch.objects.filter(pk=batch.pk).update(done=done),
+            progress=lambda done: job_progress(LetterBatch, batch.pk, done=done),
         )
         # An unguessable name: letters hold live codes.
         batch.file.save(f"{secrets.token_urlsafe(24)}.pdf", ContentFile(pdf), save=False)
     except Exception as exc:
-        logger.exception("activation: letter batch %s failed", batch_id)
-        LetterBatch.objects.filter(pk=batch.pk).update(
-            status=LetterBatch.Status.FAILED,
-            error=type(exc).__name__[:255],
-            finished_at=timezone.now(),
-        )
+        job_failed(LetterBatch, batch.pk, exc)
     else:
-        LetterBatch.objects.filter(pk=batch.pk).update(
-            status=LetterBatch.Status.DONE,
-            file=batch.file.name,
-            done=len(people),
-            total=len(people),
-            finished_at=timezone.now(),
-        )
+        job_done(LetterBatch, batch.pk, file=batch.file.name, done=len(people), total=len(people))
     batch.refresh_from_db()
     return batch
 

@@ -374,22 +374,6 @@ def test_bodies_that_are_not_sensitive_are_kept(tenant_a, notice_context, on_com
 # --- Broker outage vs a task's own error -------------------------------------------------------
 
 
-@pytest.fixture
-def unreachable_broker():
-    """This process's Celery publishes to a Redis port where nothing listens, without retrying."""
-    from portal.celery import app
-
-    keys = ["broker_url", "task_always_eager", "task_publish_retry"]
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(
-        broker_url="redis://127.0.0.1:1/0", task_always_eager=False, task_publish_retry=False
-    )
-    app._pool, app.amqp._producer_pool = None, None
-    yield
-    app.conf.update(saved)
-    app._pool, app.amqp._producer_pool = None, None
-
-
 def test_a_broker_outage_leaves_the_message_for_the_sweep(
     tenant_a, notice_context, on_commit, unreachable_broker, caplog
 ):

@@ -177,7 +177,7 @@ def test_large_batch_runs_as_a_job_with_progress_and_download(
     html = secretary_client.get(progress_url).content.decode()
     assert '<progress id="letter-batch-progress" max="100" value="100">' in html
     assert "100 % (3 / 3)" in html and "Télécharger le PDF" in html
-    assert 'src="/static/js/letter-batch-progress.js"' in html and "<script>" not in html
+    assert 'src="/static/js/job-progress.js"' in html and "<script>" not in html
     state = secretary_client.get(f"/admin/accounts/letterbatch/{batch.pk}/etat.json").json()
     assert state["percent"] == 100 and state["finished"] and state["download_url"]
     download = secretary_client.get(state["download_url"])
@@ -311,3 +311,21 @@ def test_batch_files_are_deleted_once_their_codes_have_expired(
     )
     download = secretary_client.get(f"/admin/accounts/letterbatch/{expired.pk}/telecharger/")
     assert download.status_code == 404
+
+
+def test_a_broker_outage_fails_the_batch_with_a_clear_message(
+    secretary_client, tenant_a, school_a, monkeypatch, django_capture_on_commit_callbacks,
+    unreachable_broker,
+):  # fmt: skip
+    monkeypatch.setattr(letters, "DIRECT_PDF_MAX", 0)
+    people = unactivated_people(tenant_a, school_a, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = select(secretary_client, "print_activation_letters", people)
+    batch = LetterBatch.objects.get()
+    assert batch.status == "failed" and batch.finished_at is not None
+    page = secretary_client.get(response["Location"])
+    html = page.content.decode().replace("&#x27;", "'")
+    assert page.status_code == 200
+    assert "Le service des tâches de fond ne répond pas" in html
+    assert "La préparation des lettres a échoué" in html
+    assert not ActivationCode.objects.exists()  # no code was issued for a letter never printed

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import LetterBatch
 from helpdesk.models import ActionKind, HelpdeskAction
 from outbox.models import Channel, Message
-from payments.models import ActivityKind, BankImport
+from payments.models import ActivityKind, BankImport, ExportJob, ReconciliationRun
 from portal.admin_site import admin_site
 from recovery.codes import PhoneDevice
 from recovery.models import ContactRequest, Flow, Outcome, RecoveryEvent, RecoveryRequest
@@ -45,6 +45,8 @@ class World:
     batch: Any
     bank_import: Any
     recovery: Any
+    export: Any
+    reconciliation: Any
 
 
 def build_world(*, tenant, school, parent) -> World:
@@ -73,6 +75,8 @@ def build_world(*, tenant, school, parent) -> World:
         batch=letter_batch(tenant=tenant, person=child),
         bank_import=BankImport.objects.create(tenant=tenant, filename="x.xml", sha256="0" * 64),
         recovery=recovery_rows(tenant=tenant, user=parent),
+        export=export_job(tenant=tenant),
+        reconciliation=ReconciliationRun.objects.create(tenant=tenant, status="done"),
     )
 
 
@@ -93,6 +97,12 @@ def letter_batch(*, tenant, person) -> LetterBatch:
     )
     batch.file.save("lettres.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     return batch
+
+
+def export_job(*, tenant) -> ExportJob:
+    job = ExportJob.objects.create(tenant=tenant, filename="p.csv", status="done", selection="-")
+    job.file.save("p.csv", ContentFile(b"date_paiement\n"), save=True)
+    return job
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -128,6 +138,11 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_wallet_top_up": ("office", lambda w: {"pk": w.wallet.pk}),
     "admin:payments_bankimport_preview": ("office", lambda w: {"pk": w.bank_import.pk}),
     "admin:payments_bankimport_apply": ("office", lambda w: {"pk": w.bank_import.pk}),
+    "admin:payments_exportjob_progress": ("office", lambda w: {"pk": w.export.pk}),
+    "admin:payments_exportjob_status": ("office", lambda w: {"pk": w.export.pk}),
+    "admin:payments_exportjob_download": ("office", lambda w: {"pk": w.export.pk}),
+    "admin:payments_reconciliationrun_progress": ("office", lambda w: {"pk": w.reconciliation.pk}),
+    "admin:payments_reconciliationrun_status": ("office", lambda w: {"pk": w.reconciliation.pk}),
 }
 # Routes with a parameter that is not a row of a tenant, and why.
 NOT_AN_OBJECT_ID = {

@@ -2,8 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.ledger import ledger_reconcile
-from payments.money import format_cents
+from payments.ledger import ledger_reconcile, ledger_report_lines
 from tenants.models import Tenant
 from tenants.scoping import tenant_scope
 
@@ -26,15 +25,8 @@ class Command(BaseCommand):
                 wrong, unbalanced_here = ledger_reconcile()
             mismatches += wrong
             unbalanced += unbalanced_here
-        for m in mismatches:
-            self.stdout.write(
-                f"ÉCART portefeuille #{m.wallet_id} ({m.owner}) : "
-                f"solde {format_cents(m.balance_cents)}, écritures {format_cents(m.ledger_cents)}, "
-                f"dernier solde courant "
-                f"{format_cents(m.last_running_cents) if m.last_running_cents is not None else '—'}"
-            )
-        for pk in unbalanced:
-            self.stdout.write(f"ÉCRITURE DÉSÉQUILIBRÉE #{pk}")
+        for line in ledger_report_lines(mismatches, unbalanced):
+            self.stdout.write(line)
         if mismatches or unbalanced:
             raise CommandError(
                 f"{len(mismatches)} portefeuille(s) en écart, {len(unbalanced)} écriture(s) "

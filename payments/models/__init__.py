@@ -496,3 +496,9 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return self.entry_ref
+
+
+# Background jobs (exports, reconciliations) live in their own module; re-exported here so
+# Django finds them and callers import every payments model from `payments.models`.
+from payments.models.jobs import ExportJob as ExportJob  # noqa: E402
+from payments.models.jobs import ReconciliationRun as ReconciliationRun  # noqa: E402
