@@ -269,6 +269,9 @@ CAPTCHA_CHALLENGE_FUNCT = "recovery.captcha.readable_challenge"
 CAPTCHA_FLITE_PATH = shutil.which("flite")
 CAPTCHA_SOX_PATH = shutil.which("sox")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Sessions live in the database and are read through the cache (Redis in production): a signed-in
+# page no longer pays a query for its session; a cache outage falls back to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Languages ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
