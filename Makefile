@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/cartable
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') DJANGO_ALLOWED_HOSTS=cartable.example
 
-.PHONY: run test install system-deps lint typecheck check-deploy compose-check messages pytest pytest-postgres bench
+.PHONY: run test install system-deps lint typecheck check-deploy compose-check messages pytest pytest-postgres bench bench-scale-data
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required")'
@@ -67,6 +67,17 @@ test: lint typecheck check-deploy compose-check pytest pytest-postgres
 
 # PostgreSQL and Redis on loopback (scratch databases cartable_bench_*, Redis database 10 empty).
 # bench/stall.py needs the full-size database of bench/scale_load.py: see bench/README.md.
+# Issue 10's figures in one run: logins/s against Django's Argon2, the floors, and every page at
+# demo size and at 100,000 people (`bench-scale-data` makes the two databases once, ~4 minutes).
 bench: install messages
 	$(BIN)/python bench/login_throughput.py
 	$(BIN)/python bench/floors.py
+	@if $(BIN)/python bench/scale_load.py --exists bench_scale_full bench_scale_demo; then \
+		for db in bench_scale_demo bench_scale_full; do \
+			DATABASE_URL=postgres://postgres@127.0.0.1:5432/$$db $(BIN)/python manage.py migrate -v0 || exit 1; \
+		done; \
+		$(BIN)/python bench/scale_pages.py --demo bench_scale_demo --full bench_scale_full --runs 3; \
+	else echo "Scale table skipped: run 'make bench-scale-data' once to load bench_scale_full"; fi
+
+bench-scale-data: install messages
+	$(BIN)/python bench/scale_load.py --prepare --replace --database bench_scale_full --demo-copy bench_scale_demo

@@ -220,7 +220,16 @@ def check(conn: psycopg.Connection, tenant_id: int) -> bool:
     return ok
 
 
+def databases_exist(names: list[str]) -> bool:
+    """Whether these databases are on the server (`make bench` measures the scale table then)."""
+    with psycopg.connect(f"{SERVER}/postgres") as conn:
+        found = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+    return set(names) <= found
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--exists"]:
+        return 0 if databases_exist(sys.argv[2:]) else 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="bench_scale_full", help="PostgreSQL database")
     parser.add_argument("--scale", type=float, default=1.0, help="1 = the issue's size")
