@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 # minute, see CELERY_BEAT_SCHEDULE).
 ENQUEUE_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
+# The template engine of subjects, plain-text bodies and SMS (settings.TEMPLATES).
+TEXT_ENGINE = "text"
 
 
 class Outcome(StrEnum):
@@ -69,12 +71,15 @@ def email_queue(
     sensitive: bool = False,
 ) -> Message:
     """Render `{template}_subject.txt`, `_message.txt` and `_message.html` (else the branded
-    layout around the text) in the tenant's language, store the mail, send it after commit."""
+    layout around the text) in the tenant's language, store the mail, send it after commit.
+
+    The subject and the text are plain text, never HTML-escaped; the HTML part escapes them (and
+    its own variables) once."""
     to = _clean_recipient(to)
     render_context = _render_context(tenant, context)
     with translation.override(_language(tenant)):
-        subject = _one_line(render_to_string(f"{template}_subject.txt", render_context))
-        body_text = render_to_string(f"{template}_message.txt", render_context).strip() + "\n"
+        subject = _one_line(_render_text(f"{template}_subject.txt", render_context))
+        body_text = _render_text(f"{template}_message.txt", render_context).strip() + "\n"
         render_context |= {"subject": subject, "body_text": body_text}
         try:
             html_template = get_template(f"{template}_message.html")
@@ -111,7 +116,7 @@ def sms_queue(
         raise ValueError(f"unknown SMS channel {channel!r}")
     to = _clean_recipient(to).replace(" ", "")
     with translation.override(_language(tenant)):
-        text = render_to_string(f"{template}_sms.txt", _render_context(tenant, context)).strip()
+        text = _render_text(f"{template}_sms.txt", _render_context(tenant, context)).strip()
     return _store(
         tenant=tenant,
         user=user,
@@ -323,6 +328,12 @@ def _describe(exc: Exception) -> str:
     else:
         text = type(exc).__name__
     return text[:255]
+
+
+def _render_text(template_name: str, context: dict[str, Any]) -> str:
+    """A subject, a plain-text body or an SMS: through the template engine without autoescaping
+    (settings.TEMPLATES, "text"). A plain `str`, so that the HTML layout escapes it."""
+    return str(render_to_string(template_name, context, using=TEXT_ENGINE))
 
 
 def _render_context(tenant: Tenant | None, context: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,10 @@ class JobAdmin(TenantScopedAdmin):
     def download_filename(self, job) -> str:
         raise NotImplementedError
 
+    def download_type(self, job) -> str:
+        """The file's content type (one per admin unless a subclass says otherwise)."""
+        return self.download_content_type
+
     def progress_context(self, request: HttpRequest, job) -> dict[str, Any]:
         return {}
 
@@ -138,7 +142,7 @@ class JobAdmin(TenantScopedAdmin):
             job.file.open("rb"),
             as_attachment=True,
             filename=self.download_filename(job),
-            content_type=self.download_content_type,
+            content_type=self.download_type(job),
         )
         response["Cache-Control"] = "no-store"
         return response

@@ -103,6 +103,16 @@ TEMPLATES: list[dict[str, Any]] = [
             ],
         },
     },
+    # Mail subjects, plain-text bodies and SMS (outbox.services) are not HTML: the same templates,
+    # rendered without autoescaping, so "L'Atomium & goûter" stays as typed. The HTML part goes
+    # through the engine above and is escaped once.
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "NAME": "text",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 if DEMO_MODE:
     TEMPLATES[0]["OPTIONS"]["context_processors"].append("demo.context_processors.dev_inbox")

@@ -22,7 +22,7 @@ from payments import documents, selectors
 from payments.admin.common import admin_context, own_object
 from payments.admin.export import payments_export
 from payments.admin.forms import ActivityForm, InviteForm
-from payments.models import Activity, InvitationStatus
+from payments.models import Activity, ExportFormat, InvitationStatus
 from payments.money import format_cents
 from payments.services.invitations import invitation_remind, invitations_send
 from portal.admin_site import TenantScopedAdmin, admin_site
@@ -107,7 +107,18 @@ class ActivityAdmin(TenantScopedAdmin):
                 view(self.remind_view, post_only=True),
                 name="payments_activity_remind",
             ),
-            path("<int:pk>/export.csv", view(self.export_view), name="payments_activity_export"),
+            path(
+                "<int:pk>/export.csv",
+                view(self.export_view),
+                {"file_format": ExportFormat.CSV},
+                name="payments_activity_export",
+            ),
+            path(
+                "<int:pk>/export.xlsx",
+                view(self.export_view),
+                {"file_format": ExportFormat.XLSX},
+                name="payments_activity_export_xlsx",
+            ),
             path("<int:pk>/document/", view(self.document_view), name="payments_activity_document"),
             *super().get_urls(),
         ]
@@ -206,10 +217,13 @@ class ActivityAdmin(TenantScopedAdmin):
         )
         return HttpResponseRedirect(reverse("admin:payments_activity_follow_up", args=[pk]))
 
-    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def export_view(self, request: HttpRequest, pk: int, file_format: ExportFormat) -> HttpResponse:
         activity = self._activity(request, pk)
         return payments_export(
-            request, activity.invitations.all(), filename=f"paiements-{slugify(activity.title)}.csv"
+            request,
+            activity.invitations.all(),
+            name=f"paiements-{slugify(activity.title)}",
+            file_format=file_format,
         )
 
     def document_view(self, request: HttpRequest, pk: int) -> FileResponse:

@@ -15,7 +15,7 @@ from accounts.models import User
 from payments import selectors
 from payments.admin.export import payments_export
 from payments.exceptions import PaymentError
-from payments.models import Invitation
+from payments.models import ExportFormat, Invitation
 from payments.money import format_cents
 from payments.services.invitations import invitation_cancel, invitation_refund, invitation_remind
 from portal.admin_site import TenantScopedAdmin, admin_site
@@ -61,7 +61,13 @@ class InvitationAdmin(TenantScopedAdmin):
         "debtor__first_name",
     ]
     list_select_related = ["activity", "beneficiary", "debtor"]
-    actions = ["send_reminders", "cancel_invitations", "refund_invitations", "export_csv"]
+    actions = [
+        "send_reminders",
+        "cancel_invitations",
+        "refund_invitations",
+        "export_csv",
+        "export_xlsx",
+    ]
     readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "tenant"]
 
     def get_queryset(self, request: HttpRequest):
@@ -141,6 +147,13 @@ class InvitationAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Exporter les paiements (CSV)"))
     def export_csv(self, request: HttpRequest, queryset):
+        return payments_export(request, queryset, name=f"paiements-{timezone.localdate():%Y%m%d}")
+
+    @admin.action(description=_("Exporter les paiements (Excel)"))
+    def export_xlsx(self, request: HttpRequest, queryset):
         return payments_export(
-            request, queryset, filename=f"paiements-{timezone.localdate():%Y%m%d}.csv"
+            request,
+            queryset,
+            name=f"paiements-{timezone.localdate():%Y%m%d}",
+            file_format=ExportFormat.XLSX,
         )

@@ -1,5 +1,6 @@
-"""The payments' background jobs in the admin (portal.job_admin): exports too large for a
-request, and reconciliations of the ledger, which only a network administrator may start."""
+"""The payments' background jobs in the admin (portal.job_admin): exports (CSV or Excel) too
+large for a request, and reconciliations of the ledger, which only a network administrator may
+start."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import request_user
 from payments.admin.common import needs_tenant
-from payments.models import ExportJob, ReconciliationRun
-from payments.services.exports import FILE_DAYS
+from payments.models import ExportFormat, ExportJob, ReconciliationRun
+from payments.services.exports import CONTENT_TYPES, FILE_DAYS
 from payments.services.reconciliation import reconciliation_start
 from portal.admin_site import admin_site
 from portal.job_admin import JobAdmin
@@ -26,14 +27,31 @@ from portal.jobs import grouped, job_percent
 
 @admin.register(ExportJob, site=admin_site)
 class ExportJobAdmin(JobAdmin):
-    list_display = ["created_at", "created_by", "kind", "total", "status", "progress_link"]
-    list_filter = ["status"]
-    fields = ("created_at", "created_by", "kind", "status", "total", "done", "finished_at", "error")
+    list_display = [
+        "created_at",
+        "created_by",
+        "kind",
+        "file_format",
+        "total",
+        "status",
+        "progress_link",
+    ]
+    list_filter = ["status", "file_format"]
+    fields = (
+        "created_at",
+        "created_by",
+        "kind",
+        "file_format",
+        "status",
+        "total",
+        "done",
+        "finished_at",
+        "error",
+    )
     readonly_fields = fields
     progress_template = "payments/admin/export_progress.html"
     progress_title = _("Export des paiements")
     dom_id = "export"
-    download_content_type = "text/csv; charset=utf-8"
 
     def progress_text(self, job: ExportJob) -> str:
         if not job.total and job.status != ExportJob.Status.DONE:
@@ -46,6 +64,9 @@ class ExportJobAdmin(JobAdmin):
 
     def download_filename(self, job: ExportJob) -> str:
         return job.filename
+
+    def download_type(self, job: ExportJob) -> str:
+        return CONTENT_TYPES[ExportFormat(job.file_format)]
 
     def progress_context(self, request: HttpRequest, job: ExportJob) -> dict[str, Any]:
         return {"file_days": FILE_DAYS}

@@ -500,5 +500,6 @@ class BankLine(models.Model):
 
 # Background jobs (exports, reconciliations) live in their own module; re-exported here so
 # Django finds them and callers import every payments model from `payments.models`.
+from payments.models.jobs import ExportFormat as ExportFormat  # noqa: E402
 from payments.models.jobs import ExportJob as ExportJob  # noqa: E402
 from payments.models.jobs import ReconciliationRun as ReconciliationRun  # noqa: E402

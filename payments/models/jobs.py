@@ -1,5 +1,5 @@
-"""Background jobs of payments, followed in the admin with a progress bar (portal.jobs): CSV
-exports too large for a web request, and reconciliations of the ledger."""
+"""Background jobs of payments, followed in the admin with a progress bar (portal.jobs):
+exports (CSV or Excel) too large for a web request, and reconciliations of the ledger."""
 
 import secrets
 from typing import Any
@@ -45,19 +45,33 @@ class BackgroundJob(models.Model):
         ordering = ["-created_at"]
 
 
+class ExportFormat(models.TextChoices):
+    """The file of an export: a CSV for French and Belgian spreadsheets, or an Excel workbook."""
+
+    CSV = "csv", _("CSV (tableur)")
+    XLSX = "xlsx", _("Excel (.xlsx)")
+
+
 def _export_path(instance: "ExportJob", filename: str) -> str:
     # An unguessable name: an export lists people and amounts.
-    return f"exports/{instance.tenant_id}/{secrets.token_urlsafe(24)}.csv"
+    return f"exports/{instance.tenant_id}/{secrets.token_urlsafe(24)}.{instance.file_format}"
 
 
 class ExportJob(BackgroundJob):
-    """A CSV export written by a Celery task (payments.services.exports); its file is private
+    """An export written by a Celery task (payments.services.exports); its file is private
     (outside MEDIA_ROOT), downloaded through the admin, and deleted after a few days."""
 
     class Kind(models.TextChoices):
-        PAYMENTS = "payments", _("paiements (CSV)")
+        PAYMENTS = "payments", _("paiements")
+
+    Format = ExportFormat
 
     kind = models.CharField(_("export"), max_length=20, choices=Kind.choices, default=Kind.PAYMENTS)
+    file_format = models.CharField(
+        _("format"), max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV
+    )
+    # The language of the secretary who asked: the file's words (states, yes/no) are in it.
+    language = models.CharField(_("langue"), max_length=10, default="fr", editable=False)
     # The selection's query, pickled and signed (payments.services.exports).
     selection = models.TextField(editable=False)
     filename = models.CharField(_("nom du fichier"), max_length=150)
@@ -75,7 +89,10 @@ class ExportJob(BackgroundJob):
         indexes = [models.Index(fields=["tenant", "-created_at"], name="payments_export_list_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+        when = timezone.localtime(self.created_at)
+        return (
+            f"{self.get_kind_display()} ({self.get_file_format_display()}) — {when:%d/%m/%Y %H:%M}"
+        )
 
 
 class ReconciliationRun(BackgroundJob):

@@ -223,7 +223,7 @@ def test_csv_export_for_accounting(secretary_client, funded_wallet, museum_invit
     assert response["Content-Type"].startswith("text/csv")
     header, row = text.strip().splitlines()
     assert header.startswith("date_paiement;ecriture;activite")
-    assert "Musée du jouet" in row and ";5.00;" in row and "Muller Camille" in row
+    assert "Musée du jouet" in row and ";5,00;" in row and "Muller Camille" in row
 
 
 def test_manual_transfer_is_recorded_once(secretary_client, wallet):

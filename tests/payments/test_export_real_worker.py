@@ -1,12 +1,14 @@
 """A large export written by a real Celery worker process over Redis, on PostgreSQL (skipped
 elsewhere, as tests/outbox/test_real_infrastructure.py whose worker fixtures it uses)."""
 
+import io
 import time
 
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from django.utils.functional import empty
+from openpyxl import load_workbook
 
 from payments.models import ExportJob, Invitation, private_storage
 from payments.services import exports
@@ -51,3 +53,25 @@ def test_a_worker_writes_a_large_export_while_the_page_returns_at_once(
     download = secretary_client.get(reverse("admin:payments_exportjob_download", args=[job.pk]))
     written = b"".join(download.streaming_content).decode("utf-8")
     assert written == exports.payments_csv_text(Invitation.objects.filter(tenant=tenant_a))
+
+    # and the same selection as an Excel file: the worker writes number cells
+    first = Invitation.objects.order_by("pk").first()
+    response = secretary_client.post(
+        reverse("admin:payments_invitation_changelist"),
+        {
+            "action": "export_xlsx",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [first.pk],
+        },
+    )
+    job = ExportJob.objects.get(file_format="xlsx")
+    deadline = time.monotonic() + 20
+    while job.status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert job.status == "done", worker.log_path.read_text()[-3000:]
+    download = secretary_client.get(reverse("admin:payments_exportjob_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    amounts = [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(amounts) == [5, 5, 5, 8, 8]

@@ -134,6 +134,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_activity_follow_up": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_activity_remind": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_activity_export": ("office", lambda w: {"pk": w.activity.pk}),
+    "admin:payments_activity_export_xlsx": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_activity_document": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_wallet_top_up": ("office", lambda w: {"pk": w.wallet.pk}),
     "admin:payments_bankimport_preview": ("office", lambda w: {"pk": w.bank_import.pk}),
