@@ -74,3 +74,22 @@ class BankStatementInvalid(PaymentError):
 
 class BankStatementAlreadyImported(PaymentError):
     message = _("Ce relevé a déjà été importé : il n'a rien crédité une seconde fois.")
+
+
+class WalletInDebt(PaymentError):
+    """A reversed transfer had already been spent: the wallet owes it, and pays nothing else
+    until a top-up settles it."""
+
+    def __init__(self, *, debt_cents: int) -> None:
+        super().__init__(debt_cents)
+        self.debt_cents = debt_cents
+
+    def __str__(self) -> str:
+        return str(
+            _(
+                "Votre portefeuille doit %(debt)s à l'école (un virement a été contre-passé par "
+                "la banque après avoir été dépensé) : aucun paiement n'est possible avant qu'un "
+                "rechargement ne règle cette dette."
+            )
+            % {"debt": format_cents(self.debt_cents)}
+        )

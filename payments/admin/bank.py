@@ -17,14 +17,77 @@ from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, ow
 from payments.admin.forms import BankUploadForm
 from payments.exceptions import PaymentError
 from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus
+from payments.money import format_cents, iban_display
 from portal.admin_site import TenantScopedAdmin, admin_site
 
 
 class BankLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BankLine
-    fields = ("booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status")
+    fields = (
+        "booking_date",
+        "amount_cents",
+        "communication",
+        "debtor_name",
+        "wallet",
+        "status",
+        "held_reason",
+    )
     readonly_fields = fields
     extra = 0
+
+
+@admin.register(BankLine, site=admin_site)
+class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    """Every stored bank transaction with its state: the secretary finds here what waits in
+    suspense or is held (assign / refund / discard come next)."""
+
+    list_display = [
+        "booking_date",
+        "amount",
+        "debtor_name",
+        "debtor_iban_display",
+        "communication",
+        "status",
+        "held_reason",
+        "wallet",
+    ]
+    list_filter = ["status", "held_reason", "credit", "reversal"]
+    search_fields = ["debtor_name", "communication", "entry_ref", "end_to_end_id"]
+    list_select_related = ["wallet__owner"]
+    readonly_fields = [
+        "bank_import",
+        "booking_date",
+        "value_date",
+        "amount_cents",
+        "currency",
+        "credit",
+        "reversal",
+        "debtor_name",
+        "debtor_iban",
+        "communication",
+        "entry_ref",
+        "end_to_end_id",
+        "tx_id",
+        "instr_id",
+        "status",
+        "held_reason",
+        "wallet",
+        "reverses",
+        "transaction",
+    ]
+    exclude = ["tenant", "identity", "booked"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(booked=True)
+
+    @admin.display(description=_("montant"), ordering="amount_cents")
+    def amount(self, line: BankLine) -> str:
+        sign = "" if line.credit else "-"
+        return sign + format_cents(line.amount_cents)
+
+    @admin.display(description=_("IBAN du donneur d'ordre"))
+    def debtor_iban_display(self, line: BankLine) -> str:
+        return iban_display(line.debtor_iban)
 
 
 @admin.register(BankImport, site=admin_site)
@@ -97,6 +160,12 @@ class BankImportAdmin(TenantScopedAdmin):
         lines = list(bank_import.lines.select_related("wallet__owner"))
         groups = {status: [ln for ln in lines if ln.status == status] for status in BankLineStatus}
         to_credit = groups[BankLineStatus.MATCHED]
+        to_book = [
+            ln
+            for ln in lines
+            if ln.status in (BankLineStatus.MATCHED, BankLineStatus.UNMATCHED, BankLineStatus.HELD)
+            or ln.status == BankLineStatus.TO_REVERSE
+        ]
         return TemplateResponse(
             request,
             "payments/admin/bank_preview.html",
@@ -108,8 +177,9 @@ class BankImportAdmin(TenantScopedAdmin):
                 groups=groups,
                 original=bank_import,
                 to_credit_total=sum(ln.amount_cents for ln in to_credit),
+                to_book_count=len(to_book),
                 can_apply=bank_import.status == BankImportStatus.PREVIEW
-                and bool(to_credit)
+                and bool(to_book)
                 and self.has_add_permission(request),
             ),
         )
@@ -129,4 +199,18 @@ class BankImportAdmin(TenantScopedAdmin):
                 % {"n": n},
                 messages.SUCCESS,
             )
+            waiting = bank_import.lines.filter(
+                status__in=[BankLineStatus.SUSPENSE, BankLineStatus.HELD]
+            ).count()
+            if waiting:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d virement attend le secrétariat au compte d'attente.",
+                        "%(n)d virements attendent le secrétariat au compte d'attente.",
+                        waiting,
+                    )
+                    % {"n": waiting},
+                    messages.WARNING,
+                )
         return HttpResponseRedirect(reverse("admin:payments_bankimport_preview", args=[pk]))
