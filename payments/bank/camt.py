@@ -214,6 +214,7 @@ def _entry_transactions(
         return [
             replace(
                 first,
+                credit=base["credit"],
                 amount_cents=entry_amount[0],
                 currency=entry_amount[1],
                 acct_svcr_ref=entry_ref or first.acct_svcr_ref,
