@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from payments.bulk import rows_update
 from payments.exceptions import InsufficientCredit
 from payments.models import Account, Activity, LedgerLine, LedgerTransaction, Wallet
 from payments.money import format_cents
@@ -175,10 +176,8 @@ def ledger_post_many(
             )
     LedgerLine.objects.bulk_create(rows, batch_size=2000)
     if touched:
-        Wallet.objects.bulk_update(
-            sorted(touched.values(), key=lambda w: w.pk),
-            ["balance_cents", "debt_cents"],
-            batch_size=1000,
+        rows_update(
+            Wallet, sorted(touched.values(), key=lambda w: w.pk), ["balance_cents", "debt_cents"]
         )
     return txs
 

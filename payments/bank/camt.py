@@ -78,17 +78,19 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _strip_namespaces(root: Element) -> None:
+    """Every version's namespace dropped once: then the C `find` reads any version alike."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.rsplit("}", 1)[1]
+
+
 def _child(element: Element | None, *path: str) -> Element | None:
-    current = element
-    for name in path:
-        if current is None:
-            return None
-        current = next((c for c in current if _local(c.tag) == name), None)
-    return current
+    return element.find("/".join(path)) if element is not None else None
 
 
 def _children(element: Element | None, name: str) -> list[Element]:
-    return [c for c in element if _local(c.tag) == name] if element is not None else []
+    return element.findall(name) if element is not None else []
 
 
 def _text(element: Element | None, *path: str) -> str:
@@ -135,6 +137,7 @@ def statement_parse(data: bytes) -> ParsedStatement:
         ) from exc
     except (SafeET.ParseError, ValueError, LookupError) as exc:
         raise BankStatementInvalid(_("Ce fichier n'est pas un XML lisible.")) from exc
+    _strip_namespaces(root)
     container = next((c for c in root if _local(c.tag) in _CONTAINERS), None)
     if _local(root.tag) != "Document" or container is None:
         raise BankStatementInvalid(

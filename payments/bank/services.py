@@ -35,6 +35,7 @@ from accounts.models import User
 from payments import locks
 from payments.bank.camt import MAX_FILE_BYTES, ParsedTransaction, statement_parse
 from payments.bank.matching import communication_bases
+from payments.bulk import rows_update
 from payments.exceptions import BankStatementAlreadyImported, BankStatementInvalid
 from payments.ledger import LineSpec, Posting, ledger_post_many
 from payments.models import (
@@ -62,7 +63,7 @@ def _chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
 
 
 def _preview_status(
-    tx: ParsedTransaction, *, wallets: dict[str, Wallet], booked: set[str]
+    tx: ParsedTransaction, bases: list[str], *, wallets: dict[str, Wallet], booked: set[str]
 ) -> tuple[str, str, Wallet | None]:
     """(status, held reason, wallet) of one parsed transaction in a preview."""
     if tx.identity in booked:
@@ -76,7 +77,7 @@ def _preview_status(
         return BankLineStatus.IGNORED, "", None
     if tx.held_reason:
         return BankLineStatus.HELD, tx.held_reason, None
-    found = {w.pk: w for base in communication_bases(tx.communications) if (w := wallets.get(base))}
+    found = {w.pk: w for base in bases if (w := wallets.get(base))}
     if len(found) > 1:
         return BankLineStatus.HELD, HeldReason.AMBIGUOUS, None
     if found:
@@ -116,9 +117,9 @@ def bank_import_preview(
     parsed = statement_parse(data)
     _check_account(tenant, parsed.accounts)
     transactions = parsed.transactions
-    bases = {b for tx in transactions for b in communication_bases(tx.communications)}
+    bases_of = [communication_bases(tx.communications) for tx in transactions]
     wallets: dict[str, Wallet] = {}
-    base_list = sorted(bases)
+    base_list = sorted({b for bases in bases_of for b in bases})
     for chunk in _chunks(base_list, 2000):
         wallets.update(
             (w.reference, w) for w in Wallet.objects.filter(tenant=tenant, reference__in=chunk)
@@ -133,8 +134,8 @@ def bank_import_preview(
             created_by=by,
         )
         rows = []
-        for tx in transactions:
-            status, reason, wallet = _preview_status(tx, wallets=wallets, booked=booked)
+        for tx, bases in zip(transactions, bases_of, strict=True):
+            status, reason, wallet = _preview_status(tx, bases, wallets=wallets, booked=booked)
             rows.append(
                 BankLine(
                     tenant=tenant,
@@ -207,11 +208,11 @@ def bank_import_apply(*, bank_import: BankImport, by: User | None) -> int:
             credits = [ln for ln in fresh if ln.credit]
             credited = _book_credits(tenant, by, credits)
             # Saved before the reversals look for their originals (some may be in this file).
-            BankLine.objects.bulk_update(credits, fields, batch_size=1000)
+            rows_update(BankLine, credits, fields)
             credit_pks = {ln.pk for ln in credits}
             others = [ln for ln in lines if ln.pk not in credit_pks]
             _book_reversals(tenant, by, [ln for ln in fresh if not ln.credit])
-            BankLine.objects.bulk_update(others, fields, batch_size=1000)
+            rows_update(BankLine, others, fields)
             locked.status = BankImportStatus.APPLIED
             locked.applied_at = timezone.now()
             locked.save(update_fields=["status", "applied_at"])
@@ -325,7 +326,7 @@ def _book_reversals(tenant: Tenant, by: User | None, lines: list[BankLine]) -> N
         lines, ledger_post_many(tenant=tenant, by=by, postings=postings), strict=True
     ):
         line.transaction = tx
-    BankLine.objects.bulk_update(changed_originals, ["status"])
+    rows_update(BankLine, changed_originals, ["status"])
 
 
 def _originals(tenant: Tenant, reversals: list[BankLine]) -> dict[int, BankLine]:
