@@ -39,6 +39,9 @@ class Mismatch:
     balance_cents: int
     ledger_cents: int
     last_running_cents: int | None
+    # What the wallet owes (cached) and what its receivable lines say (equal when all is well).
+    debt_cents: int = 0
+    receivable_cents: int = 0
 
 
 def ledger_post(
@@ -204,7 +207,7 @@ def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
         .values_list("pk", "balance_cents", "ledger", "last", "debt_cents", "owed")
     )
     wrong = [
-        (pk, balance, ledger, last)
+        (pk, balance, ledger, last, debt, -owed)
         for pk, balance, ledger, last, debt, owed in rows.iterator(chunk_size=5000)
         if ledger != balance or (last is not None and last != ledger) or debt != -owed
     ]
@@ -215,7 +218,8 @@ def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
         )
     }
     mismatches = [
-        Mismatch(pk, owners[pk], balance, ledger, last) for pk, balance, ledger, last in wrong
+        Mismatch(pk, owners[pk], balance, ledger, last, debt, owed)
+        for pk, balance, ledger, last, debt, owed in wrong
     ]
     transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
     unbalanced = transactions.filter(~Q(total=0) | Q(total__isnull=True))
@@ -230,6 +234,11 @@ def ledger_report_lines(mismatches: Sequence[Mismatch], unbalanced: Sequence[int
         f"solde {format_cents(m.balance_cents)}, écritures {format_cents(m.ledger_cents)}, "
         "dernier solde courant "
         + (format_cents(m.last_running_cents) if m.last_running_cents is not None else "—")
+        + (
+            f", dette {format_cents(m.debt_cents)}, créance {format_cents(m.receivable_cents)}"
+            if m.debt_cents != m.receivable_cents
+            else ""
+        )
         for m in mismatches
     ]
     lines += [f"ÉCRITURE DÉSÉQUILIBRÉE #{pk}" for pk in unbalanced]

@@ -463,3 +463,13 @@ def test_published_camt054_batch_in_another_currency(tenant_a, secretary):
 def test_insufficient_credit_still_refused_without_debt(tenant_a, parent, museum, child1, w1):
     with pytest.raises(InsufficientCredit):
         invitation_pay(invitation=invite(museum, child1, parent), by=parent, idempotency_key="k")
+
+
+def test_reconcile_flags_a_debt_that_its_receivable_lines_do_not_explain(tenant_a, w1):
+    from payments.ledger import ledger_report_lines
+
+    Wallet.objects.filter(pk=w1.pk).update(debt_cents=700)
+    mismatches, unbalanced = ledger_reconcile()
+    assert [m.wallet_id for m in mismatches] == [w1.pk] and unbalanced == []
+    [line] = ledger_report_lines(mismatches, unbalanced)
+    assert "dette 7,00 €, créance 0,00 €" in line

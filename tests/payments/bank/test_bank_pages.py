@@ -81,3 +81,14 @@ def test_a_wrong_iban_check_digit_is_a_form_error(tenant_a, school_a):
     tenant_a.iban = "be68 5390 0754 7034"
     tenant_a.full_clean()
     assert tenant_a.iban == "BE68539007547034"
+
+
+def test_an_outsider_never_sees_tenant_a_bank_transactions(
+    tenant_a, parent, secretary, outsider_admin_client
+):
+    _setup(tenant_a, parent, secretary)
+    line = BankLine.objects.get(status=BankLineStatus.SUSPENSE)
+    url = reverse("admin:payments_bankline_change", args=[line.pk])
+    assert outsider_admin_client.get(url).status_code == 404
+    listing = outsider_admin_client.get(reverse("admin:payments_bankline_changelist"))
+    assert "INCONNU" not in listing.content.decode()
