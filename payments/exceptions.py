@@ -93,3 +93,16 @@ class WalletInDebt(PaymentError):
             )
             % {"debt": format_cents(self.debt_cents)}
         )
+
+
+class BankLineNotWaiting(PaymentError):
+    """The transfer is no longer waiting in suspense (resolved meanwhile), or cannot go there."""
+
+    message = _("Ce virement n'attend plus au compte d'attente : il a déjà été traité.")
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason or self.message)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -15,8 +20,9 @@ from accounts.http import AuthenticatedRequest, request_user
 from payments import bank
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
 from payments.admin.forms import BankUploadForm
+from payments.bank import suspense
 from payments.exceptions import PaymentError
-from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus
+from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus, Wallet
 from payments.money import format_cents, iban_display
 from portal.admin_site import TenantScopedAdmin, admin_site
 
@@ -50,6 +56,7 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
         "status",
         "held_reason",
         "wallet",
+        "resolve_link",
     ]
     list_filter = ["status", "held_reason", "credit", "reversal"]
     search_fields = ["debtor_name", "communication", "entry_ref", "end_to_end_id"]
@@ -74,11 +81,94 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
         "wallet",
         "reverses",
         "transaction",
+        "resolved_by",
+        "resolved_at",
+        "resolution_note",
+        "resolution",
     ]
     exclude = ["tenant", "identity", "booked"]
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).filter(booked=True)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/traiter/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="payments_bankline_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("traiter"))
+    def resolve_link(self, line: BankLine) -> str:
+        if line.credit and line.status in suspense.WAITING:
+            url = reverse("admin:payments_bankline_resolve", args=[line.pk])
+            return format_html('<a href="{}">{}</a>', url, _("Attribuer ou écarter"))
+        return "—"
+
+    def resolve_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        """A transfer waiting in suspense: find the parent's wallet and assign it, or discard it
+        with a reason."""
+        tenant = needs_tenant(request)
+        if not (request.user.is_secretary or request.user.is_tenant_admin):
+            raise PermissionDenied
+        line = own_object(self, request, pk)
+        query = (request.GET.get("q") or "").strip()[:100]
+        wallets: list[Wallet] = []
+        if query:
+            wallets = list(
+                Wallet.objects.filter(tenant=tenant)
+                .filter(
+                    Q(owner__last_name__icontains=query)
+                    | Q(owner__first_name__icontains=query)
+                    | Q(owner__identifier__icontains=query)
+                    | Q(reference__contains=re.sub(r"\D", "", query)[:10] or "-")
+                )
+                .select_related("owner")
+                .order_by("owner__last_name", "owner__first_name")[:20]
+            )
+        error = ""
+        if request.method == "POST":
+            try:
+                if request.POST.get("action") == "assign":
+                    wallet = get_object_or_404(
+                        Wallet.objects.filter(tenant=tenant), pk=request.POST.get("wallet") or 0
+                    )
+                    suspense.suspense_assign(
+                        line=line, wallet=wallet, by=request.user, note=request.POST.get("note", "")
+                    )
+                    self.message_user(
+                        request,
+                        _("Virement attribué au portefeuille de %(name)s.")
+                        % {"name": wallet.owner.full_name},
+                        messages.SUCCESS,
+                    )
+                else:
+                    suspense.suspense_discard(
+                        line=line, by=request.user, reason=request.POST.get("reason", "")
+                    )
+                    self.message_user(request, _("Virement écarté."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:payments_bankline_changelist") + "?status__exact=suspense"
+                )
+            except PaymentError as exc:
+                error = str(exc)
+        return TemplateResponse(
+            request,
+            "payments/admin/bank_line_resolve.html",
+            admin_context(
+                self,
+                request,
+                title=_("Traiter un virement au compte d'attente"),
+                line=line,
+                query=query,
+                wallets=wallets,
+                error=error,
+                waiting=line.credit and line.status in suspense.WAITING,
+            ),
+        )
 
     @admin.display(description=_("montant"), ordering="amount_cents")
     def amount(self, line: BankLine) -> str:

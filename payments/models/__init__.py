@@ -485,6 +485,9 @@ class BankLineStatus(models.TextChoices):
     HELD = "held", _("à traiter par le secrétariat")
     REVERSED = "reversed", _("créditée puis contre-passée")
     REVERSAL = "reversal", _("contre-passation débitée")
+    # Resolved by a secretary
+    ASSIGNED = "assigned", _("attribuée à un portefeuille")
+    DISCARDED = "discarded", _("écartée")
 
 
 class HeldReason(models.TextChoices):
@@ -530,6 +533,21 @@ class BankLine(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # How a secretary resolved a transfer waiting in suspense (assigned or discarded): who, when,
+    # why, and the ledger transaction that moved it out of suspense.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    resolution_note = models.CharField(_("motif du traitement"), max_length=300, blank=True)
+    resolution = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 

@@ -76,7 +76,7 @@ def wallet_top_up(
             memo=memo,
             by=by,
             created_at=created_at,
-            lines=_top_up_lines(locked, amount_cents),
+            lines=top_up_lines(locked, amount_cents),
         )
         if idempotency_key:
             wallet_request_store(
@@ -86,7 +86,7 @@ def wallet_top_up(
     return tx
 
 
-def _top_up_lines(wallet: Wallet, amount_cents: int) -> list[LineSpec]:
+def top_up_lines(wallet: Wallet, amount_cents: int) -> list[LineSpec]:
     """Bank → wallet; what the wallet owes (a reversed transfer already spent) is settled first."""
     settle = min(wallet.debt_cents, amount_cents)
     lines = [LineSpec(Account.BANK, -amount_cents)]
