@@ -20,7 +20,7 @@ from accounts.http import AuthenticatedRequest, request_user
 from payments import bank
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
 from payments.admin.forms import BankUploadForm
-from payments.bank import suspense
+from payments.bank import refunds, suspense
 from payments.exceptions import PaymentError
 from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus, Wallet
 from payments.money import format_cents, iban_display
@@ -85,8 +85,11 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
         "resolved_at",
         "resolution_note",
         "resolution",
+        "refund_iban",
+        "refund_file",
     ]
     exclude = ["tenant", "identity", "booked"]
+    change_list_template = "payments/admin/bank_line_change_list.html"
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).filter(booked=True)
@@ -98,6 +101,11 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
                 self.admin_site.admin_view(self.resolve_view),
                 name="payments_bankline_resolve",
             ),
+            path(
+                "remboursements/",
+                self.admin_site.admin_view(require_POST(self.refunds_file_view)),
+                name="payments_bankline_refunds_file",
+            ),
             *super().get_urls(),
         ]
 
@@ -107,6 +115,31 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
             url = reverse("admin:payments_bankline_resolve", args=[line.pk])
             return format_html('<a href="{}">{}</a>', url, _("Attribuer ou écarter"))
         return "—"
+
+    def refunds_file_view(self, request: AuthenticatedRequest) -> HttpResponse:
+        """Every refund not sent yet, as one pain.001 file to upload to the school's bank."""
+        tenant = needs_tenant(request)
+        if not (request.user.is_secretary or request.user.is_tenant_admin):
+            raise PermissionDenied
+        try:
+            exported = refunds.refunds_export(tenant=tenant, by=request.user)
+        except PaymentError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            exported = None
+        else:
+            if exported is None:
+                self.message_user(request, _("Aucun remboursement à envoyer."), messages.INFO)
+        if exported is None:
+            return HttpResponseRedirect(reverse("admin:payments_bankline_changelist"))
+        response = HttpResponse(exported.content, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="remboursements-{exported.message_id}.xml"'
+        )
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"refunds_file_url": reverse("admin:payments_bankline_refunds_file")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def resolve_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         """A transfer waiting in suspense: find the parent's wallet and assign it, or discard it
@@ -143,6 +176,21 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
                         request,
                         _("Virement attribué au portefeuille de %(name)s.")
                         % {"name": wallet.owner.full_name},
+                        messages.SUCCESS,
+                    )
+                elif request.POST.get("action") == "refund":
+                    refunds.suspense_refund(
+                        line=line,
+                        iban=request.POST.get("iban", ""),
+                        by=request.user,
+                        note=request.POST.get("note", ""),
+                    )
+                    self.message_user(
+                        request,
+                        _(
+                            "Remboursement enregistré : il partira dans le prochain fichier de "
+                            "virements (pain.001)."
+                        ),
                         messages.SUCCESS,
                     )
                 else:

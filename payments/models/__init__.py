@@ -488,6 +488,33 @@ class BankLineStatus(models.TextChoices):
     # Resolved by a secretary
     ASSIGNED = "assigned", _("attribuée à un portefeuille")
     DISCARDED = "discarded", _("écartée")
+    REFUND_PENDING = "refunding", _("remboursement à envoyer (pain.001)")
+    REFUNDED = "refunded", _("remboursée (fichier pain.001 créé)")
+
+
+class SepaTransferFile(models.Model):
+    """A SEPA credit-transfer file (pain.001) for the school to upload to its bank: refunds of
+    transfers that waited in suspense. Kept as generated, for the audit."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(max_length=35)
+    transfers = models.PositiveIntegerField(_("virements"))
+    total_cents = models.BigIntegerField(_("total (centimes)"))
+    content = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("fichier de virements SEPA")
+        verbose_name_plural = _("fichiers de virements SEPA")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.message_id
 
 
 class HeldReason(models.TextChoices):
@@ -549,6 +576,15 @@ class BankLine(models.Model):
     resolution_note = models.CharField(_("motif du traitement"), max_length=300, blank=True)
     resolution = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refund_iban = models.CharField(_("IBAN du remboursement"), max_length=34, blank=True)
+    refund_file = models.ForeignKey(
+        SepaTransferFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("fichier de remboursement"),
     )
 
     objects = tenant_scoped_manager()

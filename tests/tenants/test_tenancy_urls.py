@@ -51,6 +51,7 @@ class World:
     message: Any
     batch: Any
     bank_import: Any
+    bank_line: Any
     recovery: Any
     export: Any
     reconciliation: Any
@@ -67,7 +68,7 @@ def build_world(*, tenant, school, parent) -> World:
     paid = invite(make_activity(tenant=tenant, school=school, title="Payée"), child, parent)
     invitation_pay(invitation=paid, by=parent, idempotency_key=f"world-{tenant.slug}")
     bank_import = BankImport.objects.create(tenant=tenant, filename="x.xml", sha256="0" * 64)
-    BankLine.objects.create(
+    bank_line = BankLine.objects.create(
         tenant=tenant,
         bank_import=bank_import,
         identity=f"world-{tenant.slug}#0",
@@ -91,6 +92,7 @@ def build_world(*, tenant, school, parent) -> World:
         ),
         batch=letter_batch(tenant=tenant, person=child),
         bank_import=bank_import,
+        bank_line=bank_line,
         recovery=recovery_rows(tenant=tenant, user=parent),
         export=export_job(tenant=tenant),
         reconciliation=ReconciliationRun.objects.create(tenant=tenant, status="done"),
@@ -155,6 +157,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_wallet_top_up": ("office", lambda w: {"pk": w.wallet.pk}),
     "admin:payments_bankimport_preview": ("office", lambda w: {"pk": w.bank_import.pk}),
     "admin:payments_bankimport_apply": ("office", lambda w: {"pk": w.bank_import.pk}),
+    "admin:payments_bankline_resolve": ("office", lambda w: {"pk": w.bank_line.pk}),
     "admin:payments_exportjob_progress": ("office", lambda w: {"pk": w.export.pk}),
     "admin:payments_exportjob_status": ("office", lambda w: {"pk": w.export.pk}),
     "admin:payments_exportjob_download": ("office", lambda w: {"pk": w.export.pk}),
