@@ -7,12 +7,14 @@ from html import unescape
 from django.urls import reverse
 
 from payments import bank
+from payments.ledger import ledger_reconcile
 from payments.models import BankLine, BankLineStatus
 from payments.money import structured_digits
 from payments.services.wallets import wallet_get_or_create
 from tests.conftest import HOST_A, verified_admin_client
 from tests.factories import UserFactory
 from tests.payments.camt import IBAN, Entry, Statement, Tx, camt
+from tests.payments.conftest import fund
 
 
 def _import(tenant, secretary, data: bytes) -> None:
@@ -49,7 +51,11 @@ def test_parent_sees_the_debt_and_secretary_sees_it_in_the_wallets_list(
         secretary_client.get(reverse("admin:payments_wallet_changelist")).content.decode()
     )
     assert "dette (virement contre-passé)" in listing.lower() and "5,00 €" in listing
-    assert wallet.pk
+    # a transfer recorded by the secretary settles the 5 € debt first, the rest is credit
+    fund(wallet, 2000)
+    wallet.refresh_from_db()
+    assert (wallet.balance_cents, wallet.debt_cents) == (1500, 0)
+    assert ledger_reconcile() == ([], [])
 
 
 def test_secretary_lists_what_waits_in_suspense(tenant_a, parent, secretary, secretary_client):
@@ -92,3 +98,19 @@ def test_an_outsider_never_sees_tenant_a_bank_transactions(
     assert outsider_admin_client.get(url).status_code == 404
     listing = outsider_admin_client.get(reverse("admin:payments_bankline_changelist"))
     assert "INCONNU" not in listing.content.decode()
+
+
+def test_a_parent_in_debt_is_told_why_paying_is_refused(
+    tenant_a, parent, secretary, parent_client, museum, handball, child1
+):
+    from payments.services.invitations import invitation_pay
+    from tests.payments.conftest import invite
+
+    _setup(tenant_a, parent, secretary)
+    invitation_pay(invitation=invite(museum, child1, parent), by=parent, idempotency_key="k")
+    reversal = Entry("30.00", direction="DBIT", reversal=True, txs=[Tx("30.00", e2e="E1")])
+    _import(tenant_a, secretary, camt([Statement([reversal], id="S2")]))
+    url = reverse("payments:pay", args=[invite(handball, child1, parent).pk])
+    response = parent_client.post(url, {"key": "a" * 32})
+    assert response.status_code == 409
+    assert "Votre portefeuille doit 5,00 € à l'école" in unescape(response.content.decode())
