@@ -74,3 +74,35 @@ class BankStatementInvalid(PaymentError):
 
 class BankStatementAlreadyImported(PaymentError):
     message = _("Ce relevé a déjà été importé : il n'a rien crédité une seconde fois.")
+
+
+class WalletInDebt(PaymentError):
+    """A reversed transfer had already been spent: the wallet owes it, and pays nothing else
+    until a top-up settles it."""
+
+    def __init__(self, *, debt_cents: int) -> None:
+        super().__init__(debt_cents)
+        self.debt_cents = debt_cents
+
+    def __str__(self) -> str:
+        return str(
+            _(
+                "Votre portefeuille doit %(debt)s à l'école (un virement a été contre-passé par "
+                "la banque après avoir été dépensé) : aucun paiement n'est possible avant qu'un "
+                "rechargement ne règle cette dette."
+            )
+            % {"debt": format_cents(self.debt_cents)}
+        )
+
+
+class BankLineNotWaiting(PaymentError):
+    """The transfer is no longer waiting in suspense (resolved meanwhile), or cannot go there."""
+
+    message = _("Ce virement n'attend plus au compte d'attente : il a déjà été traité.")
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason or self.message)

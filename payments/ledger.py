@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from payments.bulk import rows_update
 from payments.exceptions import InsufficientCredit
 from payments.models import Account, Activity, LedgerLine, LedgerTransaction, Wallet
 from payments.money import format_cents
@@ -38,6 +39,9 @@ class Mismatch:
     balance_cents: int
     ledger_cents: int
     last_running_cents: int | None
+    # What the wallet owes (cached) and what its receivable lines say (equal when all is well).
+    debt_cents: int = 0
+    receivable_cents: int = 0
 
 
 def ledger_post(
@@ -64,6 +68,8 @@ def ledger_post(
         balance_after = None
         if line.account == Account.WALLET:
             balance_after = _wallet_move(line.wallet, line.amount_cents)
+        elif line.account == Account.RECEIVABLE:
+            _debt_move(line.wallet, line.amount_cents, save=True)
         rows.append(
             LedgerLine(
                 tenant=tenant,
@@ -96,26 +102,114 @@ def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
     return balance_after
 
 
+def _debt_move(wallet: Wallet | None, amount_cents: int, *, save: bool) -> int:
+    """A receivable line: negative, the wallet owes more; positive, it settles. Never below 0."""
+    if wallet is None:
+        raise ValueError("a receivable line names its wallet")
+    debt_after = wallet.debt_cents - amount_cents
+    if debt_after < 0:
+        raise ValueError("a settlement larger than the wallet's debt")
+    if save:
+        Wallet.objects.filter(pk=wallet.pk).update(debt_cents=debt_after)
+    wallet.debt_cents = debt_after
+    return debt_after
+
+
+@dataclass(frozen=True)
+class Posting:
+    kind: str
+    memo: str
+    lines: list[LineSpec]
+
+
+def ledger_post_many(
+    *, tenant: Tenant, by: User | None, postings: Sequence[Posting]
+) -> list[LedgerTransaction]:
+    """Write many balanced transactions in a constant number of queries (a bank import's batch).
+    The same rules as `ledger_post`: the wallets named are locked by the caller (each one Python
+    object per wallet), balances never below zero, debts never below zero; each wallet row is
+    written once, at the end, with its final balance and debt."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger postings happen inside transaction.atomic()")
+    if not postings:
+        return []
+    for posting in postings:
+        if sum(line.amount_cents for line in posting.lines) != 0 or len(posting.lines) < 2:
+            raise ValueError("a ledger transaction's lines sum to zero")
+    created_at = timezone.now()
+    txs = LedgerTransaction.objects.bulk_create(
+        [
+            LedgerTransaction(
+                tenant=tenant, kind=p.kind, memo=p.memo[:255], created_by=by, created_at=created_at
+            )
+            for p in postings
+        ]
+    )
+    rows = []
+    touched: dict[int, Wallet] = {}
+    for tx, posting in zip(txs, postings, strict=True):
+        for line in posting.lines:
+            balance_after = None
+            if line.account == Account.WALLET:
+                assert line.wallet is not None
+                balance_after = line.wallet.balance_cents + line.amount_cents
+                if balance_after < 0:
+                    raise InsufficientCredit(
+                        missing_cents=-balance_after,
+                        balance_cents=line.wallet.balance_cents,
+                        amount_cents=-line.amount_cents,
+                    )
+                line.wallet.balance_cents = balance_after
+                touched[line.wallet.pk] = line.wallet
+            elif line.account == Account.RECEIVABLE:
+                _debt_move(line.wallet, line.amount_cents, save=False)
+                assert line.wallet is not None
+                touched[line.wallet.pk] = line.wallet
+            rows.append(
+                LedgerLine(
+                    tenant=tenant,
+                    transaction=tx,
+                    account=line.account,
+                    wallet=line.wallet,
+                    activity=line.activity,
+                    amount_cents=line.amount_cents,
+                    balance_after_cents=balance_after,
+                    created_at=created_at,
+                )
+            )
+    LedgerLine.objects.bulk_create(rows, batch_size=2000)
+    if touched:
+        rows_update(
+            Wallet, sorted(touched.values(), key=lambda w: w.pk), ["balance_cents", "debt_cents"]
+        )
+    return txs
+
+
 def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
-    """Every wallet's balance against the sum of its lines (and its last running balance), and
+    """Every wallet's balance against the sum of its wallet lines (and its last running balance),
+    its debt against its receivable lines, and
     every transaction's lines summing to zero, in the active tenant scope. Returns (wallet
     mismatches, unbalanced tx ids). A few set-based queries, whatever the number of wallets."""
     last_line = (
-        LedgerLine.objects.filter(wallet=OuterRef("pk"))
+        LedgerLine.objects.filter(wallet=OuterRef("pk"), account=Account.WALLET)
         .order_by("-pk")
         .values("balance_after_cents")[:1]
     )
     rows = (
         Wallet.objects.annotate(
-            ledger=Coalesce(Sum("lines__amount_cents"), 0), last=Subquery(last_line)
+            ledger=Coalesce(Sum("lines__amount_cents", filter=Q(lines__account=Account.WALLET)), 0),
+            owed=Coalesce(
+                Sum("lines__amount_cents", filter=Q(lines__account=Account.RECEIVABLE)), 0
+            ),
+            last=Subquery(last_line),
         )
         .order_by("pk")
-        .values_list("pk", "balance_cents", "ledger", "last")
+        .values_list("pk", "balance_cents", "ledger", "last", "debt_cents", "owed")
     )
     wrong = [
-        (pk, balance, ledger, last)
-        for pk, balance, ledger, last in rows.iterator(chunk_size=5000)
-        if ledger != balance or (last is not None and last != ledger)
+        (pk, balance, ledger, last, debt, -owed)
+        for pk, balance, ledger, last, debt, owed in rows.iterator(chunk_size=5000)
+        if ledger != balance or (last is not None and last != ledger) or debt != -owed
     ]
     owners = {
         wallet.pk: str(wallet.owner)
@@ -124,7 +218,8 @@ def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
         )
     }
     mismatches = [
-        Mismatch(pk, owners[pk], balance, ledger, last) for pk, balance, ledger, last in wrong
+        Mismatch(pk, owners[pk], balance, ledger, last, debt, owed)
+        for pk, balance, ledger, last, debt, owed in wrong
     ]
     transactions = LedgerTransaction.objects.annotate(total=Sum("lines__amount_cents"))
     unbalanced = transactions.filter(~Q(total=0) | Q(total__isnull=True))
@@ -139,6 +234,11 @@ def ledger_report_lines(mismatches: Sequence[Mismatch], unbalanced: Sequence[int
         f"solde {format_cents(m.balance_cents)}, écritures {format_cents(m.ledger_cents)}, "
         "dernier solde courant "
         + (format_cents(m.last_running_cents) if m.last_running_cents is not None else "—")
+        + (
+            f", dette {format_cents(m.debt_cents)}, créance {format_cents(m.receivable_cents)}"
+            if m.debt_cents != m.receivable_cents
+            else ""
+        )
         for m in mismatches
     ]
     lines += [f"ÉCRITURE DÉSÉQUILIBRÉE #{pk}" for pk in unbalanced]

@@ -13,6 +13,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.selectors import people_visible_condition, people_visible_to, schools_visible_to
 from payments.models import (
+    Account,
     Activity,
     Invitation,
     InvitationStatus,
@@ -94,13 +95,20 @@ def invitations_history(*, debtor: User) -> QuerySet[Invitation]:
 
 def wallet_lines(*, wallet: Wallet) -> QuerySet[LedgerLine]:
     """The wallet's history, newest first, with the running balance stored on each line."""
-    return LedgerLine.objects.filter(wallet=wallet).select_related("transaction").order_by("-pk")
+    return (
+        LedgerLine.objects.filter(wallet=wallet, account=Account.WALLET)
+        .select_related("transaction")
+        .order_by("-pk")
+    )
 
 
 def wallet_lines_between(*, wallet: Wallet, start: date, end: date) -> list[LedgerLine]:
     return list(
         LedgerLine.objects.filter(
-            wallet=wallet, created_at__date__gte=start, created_at__date__lte=end
+            wallet=wallet,
+            account=Account.WALLET,
+            created_at__date__gte=start,
+            created_at__date__lte=end,
         )
         .select_related("transaction")
         .order_by("pk")
@@ -109,7 +117,7 @@ def wallet_lines_between(*, wallet: Wallet, start: date, end: date) -> list[Ledg
 
 def wallet_balance_before(*, wallet: Wallet, start: date) -> int:
     last = (
-        LedgerLine.objects.filter(wallet=wallet, created_at__date__lt=start)
+        LedgerLine.objects.filter(wallet=wallet, account=Account.WALLET, created_at__date__lt=start)
         .order_by("-pk")
         .values_list("balance_after_cents", flat=True)
         .first()

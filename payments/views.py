@@ -27,6 +27,7 @@ from payments.exceptions import (
     InvitationNotPending,
     MandatoryInvitationCannotBeDeclined,
     PaymentError,
+    WalletInDebt,
 )
 from payments.forms import (
     AutoPayForm,
@@ -204,7 +205,7 @@ def pay(request: MemberRequest, pk: int) -> HttpResponse:
         outcome = invitation_pay(
             invitation=invitation, by=request.user, idempotency_key=form.cleaned_data["key"]
         )
-    except InsufficientCredit as exc:
+    except (InsufficientCredit, WalletInDebt) as exc:
         return _confirm_page(request, invitation, "pay", error=exc, status=409)
     except (InvitationNotPending, IdempotencyKeyReused) as exc:
         return _refused(request, invitation, exc)

@@ -1,5 +1,6 @@
 """A tenant is a school network (organising authority, academy, school board) on its own hosts."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -110,6 +111,20 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.name
+
+    def clean(self) -> None:
+        """The IBAN printed in every QR code and top-up sheet: checked (schwifty), kept compact."""
+        super().clean()
+        if self.iban:
+            from schwifty import IBAN
+            from schwifty.exceptions import SchwiftyException
+
+            try:
+                self.iban = IBAN(self.iban).compact
+            except SchwiftyException as exc:
+                raise ValidationError(
+                    {"iban": _("IBAN invalide (%(reason)s).") % {"reason": exc}}
+                ) from exc
 
     @property
     def primary_host(self) -> str:

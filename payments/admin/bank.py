@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -15,16 +20,212 @@ from accounts.http import AuthenticatedRequest, request_user
 from payments import bank
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
 from payments.admin.forms import BankUploadForm
+from payments.bank import refunds, suspense
 from payments.exceptions import PaymentError
-from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus
+from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus, Wallet
+from payments.money import format_cents, iban_display
 from portal.admin_site import TenantScopedAdmin, admin_site
 
 
 class BankLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BankLine
-    fields = ("booking_date", "amount_cents", "communication", "debtor_name", "wallet", "status")
+    fields = (
+        "booking_date",
+        "amount_cents",
+        "communication",
+        "debtor_name",
+        "wallet",
+        "status",
+        "held_reason",
+    )
     readonly_fields = fields
     extra = 0
+
+
+@admin.register(BankLine, site=admin_site)
+class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    """Every stored bank transaction with its state: the secretary finds here what waits in
+    suspense or is held (assign / refund / discard come next)."""
+
+    list_display = [
+        "booking_date",
+        "amount",
+        "debtor_name",
+        "debtor_iban_display",
+        "communication",
+        "status",
+        "held_reason",
+        "wallet",
+        "resolve_link",
+    ]
+    list_filter = ["status", "held_reason", "credit", "reversal"]
+    search_fields = ["debtor_name", "communication", "entry_ref", "end_to_end_id"]
+    list_select_related = ["wallet__owner"]
+    readonly_fields = [
+        "bank_import",
+        "booking_date",
+        "value_date",
+        "amount_cents",
+        "currency",
+        "credit",
+        "reversal",
+        "debtor_name",
+        "debtor_iban",
+        "communication",
+        "entry_ref",
+        "end_to_end_id",
+        "tx_id",
+        "instr_id",
+        "status",
+        "held_reason",
+        "wallet",
+        "reverses",
+        "transaction",
+        "resolved_by",
+        "resolved_at",
+        "resolution_note",
+        "resolution",
+        "refund_iban",
+        "refund_file",
+    ]
+    exclude = ["tenant", "identity", "booked"]
+    change_list_template = "payments/admin/bank_line_change_list.html"
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(booked=True)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/traiter/",
+                self.admin_site.admin_view(self.resolve_view),
+                name="payments_bankline_resolve",
+            ),
+            path(
+                "remboursements/",
+                self.admin_site.admin_view(require_POST(self.refunds_file_view)),
+                name="payments_bankline_refunds_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("traiter"))
+    def resolve_link(self, line: BankLine) -> str:
+        if line.credit and line.status in suspense.WAITING:
+            url = reverse("admin:payments_bankline_resolve", args=[line.pk])
+            return format_html('<a href="{}">{}</a>', url, _("Attribuer ou écarter"))
+        return "—"
+
+    def refunds_file_view(self, request: AuthenticatedRequest) -> HttpResponse:
+        """Every refund not sent yet, as one pain.001 file to upload to the school's bank."""
+        tenant = needs_tenant(request)
+        if not (request.user.is_secretary or request.user.is_tenant_admin):
+            raise PermissionDenied
+        try:
+            exported = refunds.refunds_export(tenant=tenant, by=request.user)
+        except PaymentError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            exported = None
+        else:
+            if exported is None:
+                self.message_user(request, _("Aucun remboursement à envoyer."), messages.INFO)
+        if exported is None:
+            return HttpResponseRedirect(reverse("admin:payments_bankline_changelist"))
+        response = HttpResponse(exported.content, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="remboursements-{exported.message_id}.xml"'
+        )
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"refunds_file_url": reverse("admin:payments_bankline_refunds_file")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def resolve_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        """A transfer waiting in suspense: find the parent's wallet and assign it, or discard it
+        with a reason."""
+        tenant = needs_tenant(request)
+        if not (request.user.is_secretary or request.user.is_tenant_admin):
+            raise PermissionDenied
+        line = own_object(self, request, pk)
+        query = (request.GET.get("q") or "").strip()[:100]
+        wallets: list[Wallet] = []
+        if query:
+            wallets = list(
+                Wallet.objects.filter(tenant=tenant)
+                .filter(
+                    Q(owner__last_name__icontains=query)
+                    | Q(owner__first_name__icontains=query)
+                    | Q(owner__identifier__icontains=query)
+                    | Q(reference__contains=re.sub(r"\D", "", query)[:10] or "-")
+                )
+                .select_related("owner")
+                .order_by("owner__last_name", "owner__first_name")[:20]
+            )
+        error = ""
+        if request.method == "POST":
+            try:
+                if request.POST.get("action") == "assign":
+                    wallet = get_object_or_404(
+                        Wallet.objects.filter(tenant=tenant), pk=request.POST.get("wallet") or 0
+                    )
+                    suspense.suspense_assign(
+                        line=line, wallet=wallet, by=request.user, note=request.POST.get("note", "")
+                    )
+                    self.message_user(
+                        request,
+                        _("Virement attribué au portefeuille de %(name)s.")
+                        % {"name": wallet.owner.full_name},
+                        messages.SUCCESS,
+                    )
+                elif request.POST.get("action") == "refund":
+                    refunds.suspense_refund(
+                        line=line,
+                        iban=request.POST.get("iban", ""),
+                        by=request.user,
+                        note=request.POST.get("note", ""),
+                    )
+                    self.message_user(
+                        request,
+                        _(
+                            "Remboursement enregistré : il partira dans le prochain fichier de "
+                            "virements (pain.001)."
+                        ),
+                        messages.SUCCESS,
+                    )
+                else:
+                    suspense.suspense_discard(
+                        line=line, by=request.user, reason=request.POST.get("reason", "")
+                    )
+                    self.message_user(request, _("Virement écarté."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:payments_bankline_changelist") + "?status__exact=suspense"
+                )
+            except PaymentError as exc:
+                error = str(exc)
+        return TemplateResponse(
+            request,
+            "payments/admin/bank_line_resolve.html",
+            admin_context(
+                self,
+                request,
+                title=_("Traiter un virement au compte d'attente"),
+                line=line,
+                query=query,
+                wallets=wallets,
+                error=error,
+                waiting=line.credit and line.status in suspense.WAITING,
+            ),
+        )
+
+    @admin.display(description=_("montant"), ordering="amount_cents")
+    def amount(self, line: BankLine) -> str:
+        sign = "" if line.credit else "-"
+        return sign + format_cents(line.amount_cents)
+
+    @admin.display(description=_("IBAN du donneur d'ordre"))
+    def debtor_iban_display(self, line: BankLine) -> str:
+        return iban_display(line.debtor_iban)
 
 
 @admin.register(BankImport, site=admin_site)
@@ -97,6 +298,12 @@ class BankImportAdmin(TenantScopedAdmin):
         lines = list(bank_import.lines.select_related("wallet__owner"))
         groups = {status: [ln for ln in lines if ln.status == status] for status in BankLineStatus}
         to_credit = groups[BankLineStatus.MATCHED]
+        to_book = [
+            ln
+            for ln in lines
+            if ln.status in (BankLineStatus.MATCHED, BankLineStatus.UNMATCHED, BankLineStatus.HELD)
+            or ln.status == BankLineStatus.TO_REVERSE
+        ]
         return TemplateResponse(
             request,
             "payments/admin/bank_preview.html",
@@ -108,8 +315,9 @@ class BankImportAdmin(TenantScopedAdmin):
                 groups=groups,
                 original=bank_import,
                 to_credit_total=sum(ln.amount_cents for ln in to_credit),
+                to_book_count=len(to_book),
                 can_apply=bank_import.status == BankImportStatus.PREVIEW
-                and bool(to_credit)
+                and bool(to_book)
                 and self.has_add_permission(request),
             ),
         )
@@ -129,4 +337,18 @@ class BankImportAdmin(TenantScopedAdmin):
                 % {"n": n},
                 messages.SUCCESS,
             )
+            waiting = bank_import.lines.filter(
+                status__in=[BankLineStatus.SUSPENSE, BankLineStatus.HELD]
+            ).count()
+            if waiting:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d virement attend le secrétariat au compte d'attente.",
+                        "%(n)d virements attendent le secrétariat au compte d'attente.",
+                        waiting,
+                    )
+                    % {"n": waiting},
+                    messages.WARNING,
+                )
         return HttpResponseRedirect(reverse("admin:payments_bankimport_preview", args=[pk]))

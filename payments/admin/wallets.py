@@ -27,7 +27,7 @@ from tenants.http import request_tenant
 class LedgerLineInline(ReadOnlyMixin, admin.TabularInline):
     model = LedgerLine
     fk_name = "wallet"
-    fields = ("created_at", "transaction", "amount_display", "balance_display")
+    fields = ("created_at", "transaction", "account", "amount_display", "balance_display")
     readonly_fields = fields
     ordering = ["-pk"]
     extra = 0
@@ -44,10 +44,23 @@ class LedgerLineInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Wallet, site=admin_site)
 class WalletAdmin(TenantScopedAdmin):
-    list_display = ["owner_name", "balance_display", "communication", "auto_pay_default"]
+    list_display = [
+        "owner_name",
+        "balance_display",
+        "debt_display",
+        "communication",
+        "auto_pay_default",
+    ]
     search_fields = ["owner__last_name", "owner__first_name", "owner__identifier", "reference"]
     list_select_related = ["owner"]
-    fields = ("owner", "balance_display", "communication", "auto_pay_default", "created_at")
+    fields = (
+        "owner",
+        "balance_display",
+        "debt_display",
+        "communication",
+        "auto_pay_default",
+        "created_at",
+    )
     readonly_fields = fields
     inlines = [LedgerLineInline]
     change_form_template = "payments/admin/wallet_change_form.html"
@@ -87,6 +100,10 @@ class WalletAdmin(TenantScopedAdmin):
     @admin.display(description=_("solde"), ordering="balance_cents")
     def balance_display(self, obj: Wallet) -> str:
         return format_cents(obj.balance_cents)
+
+    @admin.display(description=_("dette (virement contre-passé)"), ordering="debt_cents")
+    def debt_display(self, obj: Wallet) -> str:
+        return format_cents(obj.debt_cents) if obj.debt_cents else "—"
 
     @admin.display(description=_("communication structurée"))
     def communication(self, obj: Wallet) -> str:

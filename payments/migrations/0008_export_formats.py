@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_background_jobs'),
+        ('payments', '0007_bank_transactions'),
     ]
 
     operations = [

@@ -269,6 +269,10 @@ class Wallet(models.Model):
         verbose_name=_("titulaire"),
     )
     balance_cents = models.BigIntegerField(_("solde (centimes)"), default=0, editable=False)
+    # What the wallet owes the school (a reversed transfer already spent): the cached total of its
+    # receivable lines, negated. While > 0 the wallet pays nothing; the next top-ups settle it
+    # first.
+    debt_cents = models.BigIntegerField(_("dette (centimes)"), default=0, editable=False)
     # The 10 digits of the Belgian structured communication (the 2 check digits are derived).
     reference = models.CharField(_("référence"), max_length=10, unique=True, editable=False)
     auto_pay_default = models.BooleanField(
@@ -288,6 +292,9 @@ class Wallet(models.Model):
             models.CheckConstraint(
                 condition=models.Q(balance_cents__gte=0), name="wallet_balance_not_negative"
             ),
+            models.CheckConstraint(
+                condition=models.Q(debt_cents__gte=0), name="wallet_debt_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -304,6 +311,8 @@ class TransactionKind(models.TextChoices):
     TOP_UP = "top_up", _("rechargement")
     PAYMENT = "payment", _("paiement")
     REFUND = "refund", _("remboursement")
+    SUSPENSE = "suspense", _("virement en attente")
+    REVERSAL = "reversal", _("contre-passation bancaire")
 
 
 class Account(models.TextChoices):
@@ -311,6 +320,11 @@ class Account(models.TextChoices):
     INCOME = "income", _("recette de l'activité")
     BANK = "bank", _("banque (compte d'attente)")
     REFUNDS = "refunds", _("remboursements de l'activité")
+    # Money received on the bank account that no wallet claims yet (or a batch held for a
+    # secretary): it stays in the books until a secretary assigns, refunds or discards it.
+    SUSPENSE = "suspense", _("compte d'attente (virements non attribués)")
+    # What a wallet owes the school after a reversal of money it had already spent.
+    RECEIVABLE = "receivable", _("créance sur le portefeuille")
 
 
 class LedgerTransaction(AppendOnlyModel):
@@ -366,7 +380,11 @@ class LedgerLine(AppendOnlyModel):
             models.CheckConstraint(
                 condition=(
                     models.Q(account="wallet", wallet__isnull=False, balance_after_cents__gte=0)
-                    | (~models.Q(account="wallet") & models.Q(wallet__isnull=True))
+                    | models.Q(account="receivable", wallet__isnull=False)
+                    | (
+                        ~models.Q(account__in=["wallet", "receivable"])
+                        & models.Q(wallet__isnull=True)
+                    )
                 ),
                 name="ledger_line_wallet_account",
             ),
@@ -455,43 +473,136 @@ class BankImport(models.Model):
 
 
 class BankLineStatus(models.TextChoices):
+    # In a preview (nothing booked yet)
     MATCHED = "matched", _("à créditer")
-    UNMATCHED = "unmatched", _("communication inconnue")
-    DUPLICATE = "duplicate", _("déjà créditée")
+    UNMATCHED = "unmatched", _("communication inconnue : ira au compte d'attente")
+    TO_REVERSE = "to_reverse", _("contre-passation à débiter")
+    DUPLICATE = "duplicate", _("déjà importée (autre relevé)")
     IGNORED = "ignored", _("ignorée (débit ou autre devise)")
+    # Booked by the import
     CREDITED = "credited", _("créditée")
+    SUSPENSE = "suspense", _("au compte d'attente")
+    HELD = "held", _("à traiter par le secrétariat")
+    REVERSED = "reversed", _("créditée puis contre-passée")
+    REVERSAL = "reversal", _("contre-passation débitée")
+    # Resolved by a secretary
+    ASSIGNED = "assigned", _("attribuée à un portefeuille")
+    DISCARDED = "discarded", _("écartée")
+    REFUND_PENDING = "refunding", _("remboursement à envoyer (pain.001)")
+    REFUNDED = "refunded", _("remboursée (fichier pain.001 créé)")
+
+
+class SepaTransferFile(models.Model):
+    """A SEPA credit-transfer file (pain.001) for the school to upload to its bank: refunds of
+    transfers that waited in suspense. Kept as generated, for the audit."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(max_length=35)
+    transfers = models.PositiveIntegerField(_("virements"))
+    total_cents = models.BigIntegerField(_("total (centimes)"))
+    content = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("fichier de virements SEPA")
+        verbose_name_plural = _("fichiers de virements SEPA")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class HeldReason(models.TextChoices):
+    NONE = "", "—"
+    BATCH_WITHOUT_AMOUNTS = "batch", _("lot sans montant par virement")
+    REVERSAL_UNMATCHED = "reversal", _("contre-passation sans virement d'origine connu")
+    RETURN = "return", _("retour d'un virement émis par l'école")
+    AMBIGUOUS = "ambiguous", _("plusieurs communications de portefeuilles différents")
 
 
 class BankLine(models.Model):
+    """One real bank transfer (a camt `TxDtls`, or its entry when it has none): the stored bank
+    transaction. Its `identity` (see `payments.bank.transaction_identity`) never depends on the
+    file or statement it came in: among booked lines it is unique per tenant, so a transfer seen
+    again in another statement (daily, then monthly) is a duplicate and moves nothing."""
+
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     bank_import = models.ForeignKey(BankImport, on_delete=models.CASCADE, related_name="lines")
+    identity = models.CharField(max_length=80)
+    booked = models.BooleanField(default=False)
     entry_ref = models.CharField(_("référence bancaire"), max_length=200)
+    end_to_end_id = models.CharField(max_length=35, blank=True)
+    tx_id = models.CharField(max_length=35, blank=True)
+    instr_id = models.CharField(max_length=35, blank=True)
     booking_date = models.DateField(_("date"), null=True, blank=True)
+    value_date = models.DateField(_("date de valeur"), null=True, blank=True)
     amount_cents = models.BigIntegerField(_("montant (centimes)"))
     currency = models.CharField(max_length=3, default="EUR")
     credit = models.BooleanField(default=True)
-    communication = models.CharField(_("communication"), max_length=300, blank=True)
+    reversal = models.BooleanField(_("contre-passation"), default=False)
+    communication = models.CharField(_("communication"), max_length=500, blank=True)
     debtor_name = models.CharField(_("donneur d'ordre"), max_length=200, blank=True)
+    debtor_iban = models.CharField(_("IBAN du donneur d'ordre"), max_length=34, blank=True)
     wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(_("état"), max_length=10, choices=BankLineStatus.choices)
+    held_reason = models.CharField(
+        _("motif"), max_length=10, choices=HeldReason.choices, blank=True, default=""
+    )
+    # For a reversal: the credited line it reverses.
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # How a secretary resolved a transfer waiting in suspense (assigned or discarded): who, when,
+    # why, and the ledger transaction that moved it out of suspense.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    resolution_note = models.CharField(_("motif du traitement"), max_length=300, blank=True)
+    resolution = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refund_iban = models.CharField(_("IBAN du remboursement"), max_length=34, blank=True)
+    refund_file = models.ForeignKey(
+        SepaTransferFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("fichier de remboursement"),
     )
 
     objects = tenant_scoped_manager()
 
     class Meta:
-        verbose_name = _("ligne de relevé")
-        verbose_name_plural = _("lignes de relevé")
+        verbose_name = _("transaction bancaire")
+        verbose_name_plural = _("transactions bancaires")
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "entry_ref"],
-                condition=models.Q(status="credited"),
-                name="bank_line_credited_once",
+                fields=["tenant", "identity"],
+                condition=models.Q(booked=True),
+                name="bank_line_booked_once",
             )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="bank_line_state_idx"),
+            models.Index(fields=["tenant", "end_to_end_id"], name="bank_line_e2e_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from payments import notifications
-from payments.exceptions import InsufficientCredit, InvitationNotPending, PaymentsDisabled
+from payments.exceptions import (
+    InsufficientCredit,
+    InvitationNotPending,
+    PaymentsDisabled,
+    WalletInDebt,
+)
 from payments.models import Invitation, InvitationStatus
 from payments.services.invitations import invitation_pay, invitation_remind
 
@@ -66,7 +71,8 @@ def invitations_run_due(*, today: date | None = None) -> DueRun:
             run.failed += 1
             with transaction.atomic():
                 notifications.autopay_failed(invitation=invitation, missing_cents=exc.missing_cents)
-        except (InvitationNotPending, PaymentsDisabled):
+        except (InvitationNotPending, PaymentsDisabled, WalletInDebt):
+            # In debt: nothing is paid until a top-up settles it (the wallet page says why).
             continue
 
     soon = today + timedelta(days=REMINDER_DAYS_BEFORE)

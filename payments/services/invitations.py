@@ -22,6 +22,7 @@ from payments.exceptions import (
     InvitationNotPending,
     MandatoryInvitationCannotBeDeclined,
     PaymentsDisabled,
+    WalletInDebt,
 )
 from payments.ledger import LineSpec, ledger_post
 from payments.models import (
@@ -99,6 +100,8 @@ def invitation_pay(
             )
         if locked.status != InvitationStatus.PENDING:
             raise InvitationNotPending(locked.status)
+        if wallet.debt_cents > 0:
+            raise WalletInDebt(debt_cents=wallet.debt_cents)
         if wallet.balance_cents < locked.amount_cents:
             raise InsufficientCredit(
                 missing_cents=locked.amount_cents - wallet.balance_cents,

@@ -76,10 +76,7 @@ def wallet_top_up(
             memo=memo,
             by=by,
             created_at=created_at,
-            lines=[
-                LineSpec(Account.BANK, -amount_cents),
-                LineSpec(Account.WALLET, amount_cents, wallet=locked),
-            ],
+            lines=top_up_lines(locked, amount_cents),
         )
         if idempotency_key:
             wallet_request_store(
@@ -87,3 +84,14 @@ def wallet_top_up(
             )
     wallet.balance_cents = locked.balance_cents
     return tx
+
+
+def top_up_lines(wallet: Wallet, amount_cents: int) -> list[LineSpec]:
+    """Bank → wallet; what the wallet owes (a reversed transfer already spent) is settled first."""
+    settle = min(wallet.debt_cents, amount_cents)
+    lines = [LineSpec(Account.BANK, -amount_cents)]
+    if settle:
+        lines.append(LineSpec(Account.RECEIVABLE, settle, wallet=wallet))
+    if amount_cents - settle:
+        lines.append(LineSpec(Account.WALLET, amount_cents - settle, wallet=wallet))
+    return lines

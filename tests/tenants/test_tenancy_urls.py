@@ -17,7 +17,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import LetterBatch
 from helpdesk.models import ActionKind, HelpdeskAction
 from outbox.models import Channel, Message
-from payments.models import ActivityKind, BankImport, ExportJob, ReconciliationRun
+from payments.models import (
+    ActivityKind,
+    BankImport,
+    BankLine,
+    BankLineStatus,
+    ExportJob,
+    ReconciliationRun,
+)
 from portal.admin_site import admin_site
 from recovery.codes import PhoneDevice
 from recovery.models import ContactRequest, Flow, Outcome, RecoveryEvent, RecoveryRequest
@@ -44,6 +51,7 @@ class World:
     message: Any
     batch: Any
     bank_import: Any
+    bank_line: Any
     recovery: Any
     export: Any
     reconciliation: Any
@@ -59,6 +67,16 @@ def build_world(*, tenant, school, parent) -> World:
     wallet = fund(parent, 10_000)
     paid = invite(make_activity(tenant=tenant, school=school, title="Payée"), child, parent)
     invitation_pay(invitation=paid, by=parent, idempotency_key=f"world-{tenant.slug}")
+    bank_import = BankImport.objects.create(tenant=tenant, filename="x.xml", sha256="0" * 64)
+    bank_line = BankLine.objects.create(
+        tenant=tenant,
+        bank_import=bank_import,
+        identity=f"world-{tenant.slug}#0",
+        booked=True,
+        entry_ref="REF",
+        amount_cents=900,
+        status=BankLineStatus.SUSPENSE,
+    )
     return World(
         parent=parent,
         child=child,
@@ -73,7 +91,8 @@ def build_world(*, tenant, school, parent) -> World:
             tenant=tenant, user=parent, channel=Channel.EMAIL, template="t", to=parent.email
         ),
         batch=letter_batch(tenant=tenant, person=child),
-        bank_import=BankImport.objects.create(tenant=tenant, filename="x.xml", sha256="0" * 64),
+        bank_import=bank_import,
+        bank_line=bank_line,
         recovery=recovery_rows(tenant=tenant, user=parent),
         export=export_job(tenant=tenant),
         reconciliation=ReconciliationRun.objects.create(tenant=tenant, status="done"),
@@ -139,6 +158,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_wallet_top_up": ("office", lambda w: {"pk": w.wallet.pk}),
     "admin:payments_bankimport_preview": ("office", lambda w: {"pk": w.bank_import.pk}),
     "admin:payments_bankimport_apply": ("office", lambda w: {"pk": w.bank_import.pk}),
+    "admin:payments_bankline_resolve": ("office", lambda w: {"pk": w.bank_line.pk}),
     "admin:payments_exportjob_progress": ("office", lambda w: {"pk": w.export.pk}),
     "admin:payments_exportjob_status": ("office", lambda w: {"pk": w.export.pk}),
     "admin:payments_exportjob_download": ("office", lambda w: {"pk": w.export.pk}),

@@ -1,0 +1,99 @@
+"""The bank boundary in a real browser: a secretary imports a statement with two transfers that
+match no wallet, assigns one to a parent (who then sees the credit) and refunds the other, which
+appears in a downloaded pain.001 file that validates against its schema. axe-core checks the
+pages."""
+
+import os
+import re
+
+import pytest
+import sepaxml
+import xmlschema
+from django.test import Client
+from playwright.sync_api import expect
+
+from payments.services.wallets import wallet_get_or_create
+from tests.browser.test_background_jobs import logged_in
+from tests.conftest import HOST_A
+from tests.payments.camt import IBAN, Entry, Statement, Tx, camt
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCHEMA = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", "pain.001.001.03.xsd")
+
+
+def test_secretary_assigns_one_transfer_and_refunds_another(
+    page, context, browser, tenant_url, live_server, tenant_a, secretary, parent, axe_check,
+    tmp_path,
+):  # fmt: skip
+    tenant_a.iban, tenant_a.payments, tenant_a.creditor_name = IBAN, True, "École Alpha ASBL"
+    tenant_a.save()
+    wallet_get_or_create(tenant=tenant_a, owner=parent)
+    statement = tmp_path / "juin.xml"
+    statement.write_bytes(
+        camt(
+            [
+                Statement(
+                    [
+                        Entry("25.00", txs=[Tx("25.00", e2e="A1", payer="MME DUBOIS",
+                                               ustrd=("cantine Camille",))]),
+                        Entry("8.00", txs=[Tx("8.00", e2e="A2", payer="M. ERREUR",
+                                              payer_iban="BE71096123456769",
+                                              ustrd=("mauvais compte",))]),
+                    ]
+                )
+            ]
+        )
+    )  # fmt: skip
+    logged_in(context, tenant_url, secretary)
+
+    # the secretary imports the statement: both transfers go to suspense
+    page.goto(tenant_url(HOST_A, "/admin/payments/bankimport/add/"))
+    page.get_by_label("Relevé camt.053 (XML)").set_input_files(str(statement))
+    page.get_by_role("button", name="Voir l’aperçu").click()
+    expect(page.get_by_text("Communication inconnue : ira au compte d'attente (2)")).to_be_visible()
+    page.get_by_role("button", name="Importer le relevé").click()
+    expect(page.get_by_text("2 virements attendent le secrétariat")).to_be_visible()
+
+    # she finds them in the bank transactions, waiting
+    page.goto(tenant_url(HOST_A, "/admin/payments/bankline/?status__exact=suspense"))
+    row = page.get_by_role("row").filter(has_text="MME DUBOIS")
+    row.get_by_role("link", name="Attribuer ou écarter").click()
+    axe_check(page)
+    page.get_by_label("Rechercher un parent").fill("Dubois")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_label(re.compile("^Dubois Jacqueline")).check()
+    page.get_by_role("button", name=re.compile("^Créditer 25,00")).click()
+    expect(
+        page.get_by_text("Virement attribué au portefeuille de Dubois Jacqueline.")
+    ).to_be_visible()
+
+    # the parent sees the credit
+    parent_client = Client(HTTP_HOST=HOST_A)
+    parent_client.force_login(parent)
+    parent_context = browser.new_context()
+    parent_context.add_cookies(
+        [{"name": "sessionid", "value": parent_client.cookies["sessionid"].value,
+          "url": tenant_url(HOST_A)}]
+    )  # fmt: skip
+    parent_page = parent_context.new_page()
+    parent_page.goto(tenant_url(HOST_A, "/paiements/portefeuille/"))
+    expect(parent_page.get_by_test_id("balance")).to_have_text("25,00\xa0€")
+    parent_context.close()
+
+    # the other one is refunded and leaves in a pain.001 file
+    page.goto(tenant_url(HOST_A, "/admin/payments/bankline/?status__exact=suspense"))
+    axe_check(page)
+    page.get_by_role("row").filter(has_text="M. ERREUR").get_by_role(
+        "link", name="Attribuer ou écarter"
+    ).click()
+    expect(page.get_by_label("IBAN du remboursement")).to_have_value("BE71096123456769")
+    page.get_by_role("button", name=re.compile("^Rembourser 8,00")).click()
+    expect(page.get_by_text("Remboursement enregistré")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role(
+            "button", name="Télécharger les remboursements à envoyer (pain.001)"
+        ).click()
+    content = download.value.path().read_text(encoding="utf-8")
+    xmlschema.XMLSchema(SCHEMA).validate(content)
+    assert "BE71096123456769" in content and "8.00" in content
