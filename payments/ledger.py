@@ -55,38 +55,47 @@ def ledger_post(
 ) -> LedgerTransaction:
     """Write one balanced transaction. Wallets in `lines` must be locked by the caller; their
     cached balance moves with their line, and never below zero."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("ledger postings happen inside transaction.atomic()")
-    if sum(line.amount_cents for line in lines) != 0 or len(lines) < 2:
-        raise ValueError("a ledger transaction's lines sum to zero")
+    _check_balanced([lines])
     created_at = created_at or timezone.now()
     tx = LedgerTransaction.objects.create(
         tenant=tenant, kind=kind, memo=memo, created_by=by, created_at=created_at
     )
-    rows = []
-    for line in lines:
-        balance_after = None
-        if line.account == Account.WALLET:
-            balance_after = _wallet_move(line.wallet, line.amount_cents)
-        elif line.account == Account.RECEIVABLE:
-            _debt_move(line.wallet, line.amount_cents, save=True)
-        rows.append(
-            LedgerLine(
-                tenant=tenant,
-                transaction=tx,
-                account=line.account,
-                wallet=line.wallet,
-                activity=line.activity,
-                amount_cents=line.amount_cents,
-                balance_after_cents=balance_after,
-                created_at=created_at,
-            )
-        )
+    rows = [_line_row(tenant, tx, line, created_at, save=True) for line in lines]
     LedgerLine.objects.bulk_create(rows)
     return tx
 
 
-def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
+def _check_balanced(postings: Sequence[Sequence[LineSpec]]) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger postings happen inside transaction.atomic()")
+    for lines in postings:
+        if sum(line.amount_cents for line in lines) != 0 or len(lines) < 2:
+            raise ValueError("a ledger transaction's lines sum to zero")
+
+
+def _line_row(
+    tenant: Tenant, tx: LedgerTransaction, line: LineSpec, created_at: datetime, *, save: bool
+) -> LedgerLine:
+    """The row of one line, its wallet's balance (or debt) moved by it; `save` writes the
+    wallet now, else the caller writes every wallet it touched once, at the end."""
+    balance_after = None
+    if line.account == Account.WALLET:
+        balance_after = _wallet_move(line.wallet, line.amount_cents, save=save)
+    elif line.account == Account.RECEIVABLE:
+        _debt_move(line.wallet, line.amount_cents, save=save)
+    return LedgerLine(
+        tenant=tenant,
+        transaction=tx,
+        account=line.account,
+        wallet=line.wallet,
+        activity=line.activity,
+        amount_cents=line.amount_cents,
+        balance_after_cents=balance_after,
+        created_at=created_at,
+    )
+
+
+def _wallet_move(wallet: Wallet | None, amount_cents: int, *, save: bool) -> int:
     """The balance check: a wallet's balance moves by its line, and never below zero."""
     if wallet is None:
         raise ValueError("a wallet line names its wallet")
@@ -97,7 +106,8 @@ def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
             balance_cents=wallet.balance_cents,
             amount_cents=-amount_cents,
         )
-    Wallet.objects.filter(pk=wallet.pk).update(balance_cents=balance_after)
+    if save:
+        Wallet.objects.filter(pk=wallet.pk).update(balance_cents=balance_after)
     wallet.balance_cents = balance_after
     return balance_after
 
@@ -129,13 +139,9 @@ def ledger_post_many(
     The same rules as `ledger_post`: the wallets named are locked by the caller (each one Python
     object per wallet), balances never below zero, debts never below zero; each wallet row is
     written once, at the end, with its final balance and debt."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("ledger postings happen inside transaction.atomic()")
     if not postings:
         return []
-    for posting in postings:
-        if sum(line.amount_cents for line in posting.lines) != 0 or len(posting.lines) < 2:
-            raise ValueError("a ledger transaction's lines sum to zero")
+    _check_balanced([posting.lines for posting in postings])
     created_at = timezone.now()
     txs = LedgerTransaction.objects.bulk_create(
         [
@@ -149,34 +155,9 @@ def ledger_post_many(
     touched: dict[int, Wallet] = {}
     for tx, posting in zip(txs, postings, strict=True):
         for line in posting.lines:
-            balance_after = None
-            if line.account == Account.WALLET:
-                assert line.wallet is not None
-                balance_after = line.wallet.balance_cents + line.amount_cents
-                if balance_after < 0:
-                    raise InsufficientCredit(
-                        missing_cents=-balance_after,
-                        balance_cents=line.wallet.balance_cents,
-                        amount_cents=-line.amount_cents,
-                    )
-                line.wallet.balance_cents = balance_after
+            rows.append(_line_row(tenant, tx, line, created_at, save=False))
+            if line.wallet is not None:
                 touched[line.wallet.pk] = line.wallet
-            elif line.account == Account.RECEIVABLE:
-                _debt_move(line.wallet, line.amount_cents, save=False)
-                assert line.wallet is not None
-                touched[line.wallet.pk] = line.wallet
-            rows.append(
-                LedgerLine(
-                    tenant=tenant,
-                    transaction=tx,
-                    account=line.account,
-                    wallet=line.wallet,
-                    activity=line.activity,
-                    amount_cents=line.amount_cents,
-                    balance_after_cents=balance_after,
-                    created_at=created_at,
-                )
-            )
     LedgerLine.objects.bulk_create(rows, batch_size=2000)
     if touched:
         rows_update(
