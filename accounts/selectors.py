@@ -30,11 +30,13 @@ def people_visible_to(*, viewer: User, tenant: Tenant | None) -> QuerySet[User]:
     return User.objects.visible_to(viewer=viewer, tenant=tenant)
 
 
-def people_visible_condition(*, viewer: User, tenant: Tenant | None, key: str) -> Q | None:
+def people_visible_condition(
+    *, viewer: User, tenant: Tenant | None, key: str, unowned: bool = False
+) -> Q | None:
     """`people_visible_to` as a condition on another model's column `key` holding a person's
-    id (a log's "user"): None when the viewer sees nobody, an empty Q when she sees everyone
-    (mind `Q(…) | Q()`, which is `Q(…)`)."""
-    return User.objects.visible_condition(viewer=viewer, tenant=tenant, key=key)
+    id (a log's "user"): None when the viewer sees nobody, an empty Q when she sees everyone;
+    with `unowned`, rows of no person too (`UserManager.visible_condition`)."""
+    return User.objects.visible_condition(viewer=viewer, tenant=tenant, key=key, unowned=unowned)
 
 
 def classrooms_of(students: QuerySet[User]) -> list[tuple[str, int]]:

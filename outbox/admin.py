@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -68,13 +67,9 @@ class MessageAdmin(TenantScopedAdmin):
             return queryset.none()
         # The user model's rule (accounts' `people_visible_to`), without importing accounts.
         visible = get_user_model().objects.visible_condition(
-            viewer=user, tenant=request_tenant(request), key="user"
+            viewer=user, tenant=request_tenant(request), key="user", unowned=True
         )
-        if visible is None:
-            return queryset.filter(user__isnull=True)
-        if not visible:  # everyone (`Q(…) | Q()` would be only the first)
-            return queryset
-        return queryset.filter(Q(user__isnull=True) | visible)
+        return queryset.none() if visible is None else queryset.filter(visible)
 
     @admin.display(description=_("destinataire"))
     def recipient(self, obj: Message) -> str:

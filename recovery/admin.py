@@ -2,7 +2,6 @@
 and the recovery actions on the people list (a reset link, activation letters and mails)."""
 
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -111,15 +110,11 @@ class ContactRequestAdmin(ReadOnlyLogAdmin):
     actions = ["mark_handled"]
 
     def scope_queryset(self, request: HttpRequest, queryset):
-        visible = people_visible_condition(
-            viewer=request_user(request), tenant=request_tenant(request), key="user"
-        )
-        if visible is None:
-            return queryset.filter(user__isnull=True)
-        if not visible:  # everyone (`Q(…) | Q()` would be only the first)
-            return queryset
         # Requests for unknown addresses have no account: every secretary of the tenant sees them.
-        return queryset.filter(Q(user__isnull=True) | visible)
+        visible = people_visible_condition(
+            viewer=request_user(request), tenant=request_tenant(request), key="user", unowned=True
+        )
+        return queryset.none() if visible is None else queryset.filter(visible)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is None and self._allowed(request, "view")
