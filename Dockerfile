@@ -8,7 +8,7 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only CARTABLE_LEDGER_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --no-input -v0 \
  && python manage.py compilemessages -v0
 RUN useradd --create-home cartable && mkdir -p /app/var && chown cartable /app/var

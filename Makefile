@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cartable
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
-DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') DJANGO_ALLOWED_HOSTS=cartable.example
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') DJANGO_ALLOWED_HOSTS=cartable.example CARTABLE_LEDGER_KEY=check-deploy-$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 
 .PHONY: run test install system-deps lint typecheck check-deploy compose-check messages pytest pytest-postgres bench bench-scale-data
 

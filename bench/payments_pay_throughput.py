@@ -1,7 +1,7 @@
 """Pay throughput on PostgreSQL: 16 concurrent clients on distinct wallets, then on one shared
 wallet, through the real pay view (POST with a fresh idempotency key); the integrity check
-(`ledger_reconcile`) afterwards; payments/s and the ratio to the floor page's requests/s measured
-with the same clients in the same run.
+(`ledger_reconcile`, and every line's seal: `ledger_seals_verify`) afterwards; payments/s and
+the ratio to the floor page's requests/s measured with the same clients in the same run.
 
 Clients are threads of this process, each with its own Django test client and database
 connection (the GIL is shared: absolute figures are a floor, the ratios are the point).
@@ -78,7 +78,7 @@ def main() -> None:
     with django_env(postgres=True) as vendor:
         from django.urls import reverse
 
-        from payments.ledger import ledger_reconcile
+        from payments.ledger import ledger_reconcile, ledger_seals_verify
         from payments.models import Invitation, InvitationStatus
         from payments.services.wallets import wallet_get_or_create, wallet_top_up
         from tenants.scoping import tenant_scope
@@ -121,6 +121,7 @@ def main() -> None:
         )
         with tenant_scope(tenant):
             mismatches, unbalanced = ledger_reconcile()
+            seal_breaks = ledger_seals_verify()
             paid = Invitation.objects.filter(status=InvitationStatus.PAID).count()
             shared_wallet.refresh_from_db()
 
@@ -133,6 +134,7 @@ def main() -> None:
         print(
             f"integrity: {paid} invitations paid (expected {2 * total}), "
             f"{len(mismatches)} wallet mismatches, {len(unbalanced)} unbalanced transactions, "
+            f"{len(seal_breaks)} lines with a wrong seal, "
             f"shared wallet balance {shared_wallet.balance_cents} (expected 0)"
         )
 

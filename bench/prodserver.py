@@ -80,6 +80,7 @@ class ProdApp:
             DJANGO_SETTINGS_MODULE="portal.settings",
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=secret_key or secrets.token_urlsafe(40),
+            CARTABLE_LEDGER_KEY=secrets.token_urlsafe(40),
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_ALLOWED_HOSTS=".localhost,localhost,127.0.0.1",
             CARTABLE_DEMO="1" if demo else "0",

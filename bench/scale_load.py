@@ -11,7 +11,8 @@ events) and 500,000 messages. PostgreSQL only.
     # load an existing, freshly seeded database; --scale 0.01 for a quick try:
     .venv/bin/python bench/scale_load.py --database NAME --scale 0.01
 
-The ledger is written as the app writes it (see bench/scale_data.py). It goes around
+The ledger is written as the app writes it (see bench/scale_data.py), then sealed as migration
+payments 0009 seals existing lines (payments.ledger_seal.seal_existing). It goes around
 `ledger_post` only in that it inserts the rows in bulk: PostgreSQL's append-only trigger
 (payments 0002) fires on UPDATE and DELETE, never on the INSERTs of COPY, so it stays on; wallets
 are inserted with their final balance, and no ledger row is updated afterwards. Foreign keys,
@@ -40,6 +41,11 @@ from bench.scale_data import Context, ScaleData, Sizes  # noqa: E402
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 TENANT, SCHOOL, SECRETARY = "creos", "CREOS-CENTRE", "secretariat.creos"
 CHUNK = 20_000  # lines per write to COPY
+SEAL_EXISTING = (
+    "from django.db import connection, transaction; from payments.models import LedgerLine; "
+    "from payments.ledger_seal import seal_existing\n"
+    "with transaction.atomic(): print(seal_existing(connection=connection, line_model=LedgerLine))"
+)
 
 # Table → (its columns, in the order ScaleData's generator writes them; the generator's name).
 # In foreign-key order.
@@ -260,6 +266,11 @@ def main() -> int:
             t0 = time.monotonic()
             conn.commit()
             print(f"committed: {time.monotonic() - t0:.1f} s")
+        # The lines went in unsealed: sealed as they stand, as migration payments 0009 does
+        # (the key: this environment's, derived from the debug SECRET_KEY).
+        t0 = time.monotonic()
+        sealed = manage(env, "shell", "--no-imports", "-c", SEAL_EXISTING)
+        print(f"ledger sealed: {sealed} lines {time.monotonic() - t0:.1f} s", flush=True)
         with psycopg.connect(f"{SERVER}/{args.database}", autocommit=True) as conn:
             t0 = time.monotonic()
             for table, *_rest in TABLES:

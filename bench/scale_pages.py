@@ -170,6 +170,8 @@ class Bench:
             DJANGO_SETTINGS_MODULE="portal.settings",
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=self.args.secret_key,
+            # Pages only: no seal is checked here (bench/scale_load.py seals the ledger it loads).
+            CARTABLE_LEDGER_KEY=self.args.secret_key,
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_ALLOWED_HOSTS=".localhost,localhost,127.0.0.1",
             CARTABLE_DEMO="1",

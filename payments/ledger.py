@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from payments.bulk import rows_update
 from payments.exceptions import InsufficientCredit
+from payments.ledger_seal import SealBreak, SealedLine, seal
 from payments.models import Account, Activity, LedgerLine, LedgerTransaction, Wallet
 from payments.money import format_cents
 from tenants.models import Tenant
@@ -60,7 +61,7 @@ def ledger_post(
     tx = LedgerTransaction.objects.create(
         tenant=tenant, kind=kind, memo=memo, created_by=by, created_at=created_at
     )
-    rows = [_line_row(tenant, tx, line, created_at, save=True) for line in lines]
+    rows = [_line_row(tenant, tx, kind, line, created_at, save=True) for line in lines]
     LedgerLine.objects.bulk_create(rows)
     return tx
 
@@ -74,15 +75,44 @@ def _check_balanced(postings: Sequence[Sequence[LineSpec]]) -> None:
 
 
 def _line_row(
-    tenant: Tenant, tx: LedgerTransaction, line: LineSpec, created_at: datetime, *, save: bool
+    tenant: Tenant,
+    tx: LedgerTransaction,
+    kind: str,
+    line: LineSpec,
+    created_at: datetime,
+    *,
+    save: bool,
 ) -> LedgerLine:
-    """The row of one line, its wallet's balance (or debt) moved by it; `save` writes the
-    wallet now, else the caller writes every wallet it touched once, at the end."""
+    """The row of one line, sealed (payments.ledger_seal), its wallet's balance (or debt) and
+    last seal moved by it; `save` writes the wallet now, else the caller writes every wallet it
+    touched once, at the end."""
     balance_after = None
     if line.account == Account.WALLET:
-        balance_after = _wallet_move(line.wallet, line.amount_cents, save=save)
+        balance_after = _wallet_move(line.wallet, line.amount_cents)
     elif line.account == Account.RECEIVABLE:
-        _debt_move(line.wallet, line.amount_cents, save=save)
+        _debt_move(line.wallet, line.amount_cents)
+    sealed = SealedLine(
+        tenant_id=tenant.pk,
+        transaction_id=tx.pk,
+        kind=kind,
+        account=line.account,
+        wallet_id=line.wallet.pk if line.wallet is not None else None,
+        activity_id=line.activity.pk if line.activity is not None else None,
+        amount_cents=line.amount_cents,
+        balance_after_cents=balance_after,
+        created_at=created_at,
+    )
+    line_seal = seal(sealed, _previous_seal(line, sealed.chain, tenant))
+    if line.wallet is not None:
+        # The wallet's chain moves in memory (one object per wallet, locked by the caller); the
+        # lines are written in the order they were sealed.
+        line.wallet.ledger_seal = line_seal
+        if save:
+            Wallet.objects.filter(pk=line.wallet.pk).update(
+                balance_cents=line.wallet.balance_cents,
+                debt_cents=line.wallet.debt_cents,
+                ledger_seal=line_seal,
+            )
     return LedgerLine(
         tenant=tenant,
         transaction=tx,
@@ -92,10 +122,27 @@ def _line_row(
         amount_cents=line.amount_cents,
         balance_after_cents=balance_after,
         created_at=created_at,
+        seal=line_seal,
     )
 
 
-def _wallet_move(wallet: Wallet | None, amount_cents: int, *, save: bool) -> int:
+def _previous_seal(line: LineSpec, chain: str, tenant: Tenant) -> bytes:
+    """The seal this line chains to: its wallet's last one, the last one of a chained account
+    (payments.ledger_seal.CHAINED_ACCOUNTS), or none."""
+    if line.wallet is not None:
+        return bytes(line.wallet.ledger_seal or b"")
+    if not chain:
+        return b""
+    last = (
+        LedgerLine.objects.filter(tenant=tenant, account=line.account, wallet__isnull=True)
+        .order_by("-pk")
+        .values_list("seal", flat=True)
+        .first()
+    )
+    return bytes(last or b"")
+
+
+def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:
     """The balance check: a wallet's balance moves by its line, and never below zero."""
     if wallet is None:
         raise ValueError("a wallet line names its wallet")
@@ -106,21 +153,17 @@ def _wallet_move(wallet: Wallet | None, amount_cents: int, *, save: bool) -> int
             balance_cents=wallet.balance_cents,
             amount_cents=-amount_cents,
         )
-    if save:
-        Wallet.objects.filter(pk=wallet.pk).update(balance_cents=balance_after)
     wallet.balance_cents = balance_after
     return balance_after
 
 
-def _debt_move(wallet: Wallet | None, amount_cents: int, *, save: bool) -> int:
+def _debt_move(wallet: Wallet | None, amount_cents: int) -> int:
     """A receivable line: negative, the wallet owes more; positive, it settles. Never below 0."""
     if wallet is None:
         raise ValueError("a receivable line names its wallet")
     debt_after = wallet.debt_cents - amount_cents
     if debt_after < 0:
         raise ValueError("a settlement larger than the wallet's debt")
-    if save:
-        Wallet.objects.filter(pk=wallet.pk).update(debt_cents=debt_after)
     wallet.debt_cents = debt_after
     return debt_after
 
@@ -155,13 +198,15 @@ def ledger_post_many(
     touched: dict[int, Wallet] = {}
     for tx, posting in zip(txs, postings, strict=True):
         for line in posting.lines:
-            rows.append(_line_row(tenant, tx, line, created_at, save=False))
+            rows.append(_line_row(tenant, tx, posting.kind, line, created_at, save=False))
             if line.wallet is not None:
                 touched[line.wallet.pk] = line.wallet
     LedgerLine.objects.bulk_create(rows, batch_size=2000)
     if touched:
         rows_update(
-            Wallet, sorted(touched.values(), key=lambda w: w.pk), ["balance_cents", "debt_cents"]
+            Wallet,
+            sorted(touched.values(), key=lambda w: w.pk),
+            ["balance_cents", "debt_cents", "ledger_seal"],
         )
     return txs
 
@@ -207,7 +252,11 @@ def ledger_reconcile() -> tuple[list[Mismatch], list[int]]:
     return mismatches, sorted(unbalanced.values_list("pk", flat=True))
 
 
-def ledger_report_lines(mismatches: Sequence[Mismatch], unbalanced: Sequence[int]) -> list[str]:
+def ledger_report_lines(
+    mismatches: Sequence[Mismatch],
+    unbalanced: Sequence[int],
+    seal_breaks: Sequence[SealBreak] = (),
+) -> list[str]:
     """One line per finding of `ledger_reconcile`, as `manage.py payments_reconcile` prints them
     and the admin's reconciliation page shows them."""
     lines = [
@@ -223,4 +272,13 @@ def ledger_report_lines(mismatches: Sequence[Mismatch], unbalanced: Sequence[int
         for m in mismatches
     ]
     lines += [f"ÉCRITURE DÉSÉQUILIBRÉE #{pk}" for pk in unbalanced]
+    lines += [
+        (
+            f"SCEAU INVALIDE ligne #{b.line_id} (écriture #{b.transaction_id}"
+            if b.reason == "seal"
+            else f"SOLDE COURANT ROMPU ligne #{b.line_id} (écriture #{b.transaction_id}"
+        )
+        + (f", portefeuille #{b.wallet_id})" if b.wallet_id is not None else f", {b.account})")
+        for b in seal_breaks
+    ]
     return lines

@@ -4,6 +4,8 @@ Unset, the variables give the embedded default: debug on, SQLite, a filesystem C
 a database cache, mails written to var/mail and shown in the dev inbox, demo tenants.
 """
 
+import hashlib
+import hmac
 import shutil
 from pathlib import Path
 from typing import Any
@@ -148,7 +150,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Two roles on PostgreSQL (README, "Database roles"): DATABASE_URL is the runtime role of the web
+# server, the worker and beat, which may SELECT and INSERT the ledger but not UPDATE, DELETE or
+# TRUNCATE it; DATABASE_OWNER_URL (the tables' owner) runs `manage.py migrate --database owner`.
+# The migrations grant the runtime role its rights: DATABASE_RUNTIME_ROLE names it, by default
+# DATABASE_URL's user when an owner URL with another user is set. Unset: one role, no grants.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+if DATABASE_OWNER_URL:
+    DATABASES["owner"] = {
+        **DATABASES["default"],
+        **dj_database_url.parse(DATABASE_OWNER_URL, conn_max_age=0),
+        "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_RUNTIME_ROLE = env_str(
+    "DATABASE_RUNTIME_ROLE",
+    DATABASES["default"].get("USER", "")
+    if DATABASE_OWNER_URL and DATABASES["owner"].get("USER") != DATABASES["default"].get("USER")
+    else "",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Ledger seals -----------------------------------------------------------------------------
+# Each ledger line carries an HMAC chained to its wallet's previous line (payments.ledger_seal),
+# keyed by this secret, which lives in the environment and never in the database: whoever can
+# write rows without it cannot forge a line that `payments_reconcile` accepts. Changing it makes
+# every existing line look forged. Required when DJANGO_DEBUG=0; in debug, derived from
+# SECRET_KEY.
+_ledger_key = env_str("CARTABLE_LEDGER_KEY")
+if not _ledger_key:
+    if not DEBUG:
+        raise ImproperlyConfigured("CARTABLE_LEDGER_KEY must be set when DJANGO_DEBUG=0")
+    _ledger_key = hmac.new(
+        SECRET_KEY.encode(), b"cartable.ledger.debug-key", hashlib.sha256
+    ).hexdigest()
+CARTABLE_LEDGER_KEY = _ledger_key
 
 # --- Redis: broker and cache ------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

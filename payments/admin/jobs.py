@@ -105,10 +105,12 @@ class ReconciliationRunAdmin(JobAdmin):
         if obj.is_clean:
             return gettext("tout concorde")
         return gettext(
-            "%(wallets)d portefeuille(s) en écart, %(tx)d écriture(s) déséquilibrée(s)"
+            "%(wallets)d portefeuille(s) en écart, %(tx)d écriture(s) déséquilibrée(s), "
+            "%(seals)d ligne(s) au sceau invalide"
         ) % {
             "wallets": len(obj.mismatches),
             "tx": len(obj.unbalanced),
+            "seals": len(obj.seal_breaks),
         }
 
     def get_urls(self):

@@ -280,6 +280,9 @@ class Wallet(models.Model):
     )
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token)
     created_at = models.DateTimeField(default=timezone.now)
+    # The seal of the wallet's last ledger line (payments.ledger_seal): the next line chains to
+    # it. Moves with `balance_cents`, under the same lock.
+    ledger_seal = models.BinaryField(max_length=32, default=b"", db_default=b"", editable=False)
 
     objects = tenant_scoped_manager()
 
@@ -368,6 +371,9 @@ class LedgerLine(AppendOnlyModel):
     # For wallet lines: the wallet's balance right after this line (the history's running total).
     balance_after_cents = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # HMAC of the line, chained to the previous line of its wallet (payments.ledger_seal). Rows
+    # written around the application (bulk loads) get an empty one, which the check reports.
+    seal = models.BinaryField(max_length=32, default=b"", db_default=b"", editable=False)
 
     class Meta:
         verbose_name = _("ligne d'écriture")
@@ -444,3 +450,4 @@ from payments.models.bank import SepaTransferFile as SepaTransferFile  # noqa: E
 from payments.models.jobs import ExportFormat as ExportFormat  # noqa: E402
 from payments.models.jobs import ExportJob as ExportJob  # noqa: E402
 from payments.models.jobs import ReconciliationRun as ReconciliationRun  # noqa: E402
+from payments.models.seals import LedgerSealCheckpoint as LedgerSealCheckpoint  # noqa: E402

@@ -102,6 +102,8 @@ class ReconciliationRun(BackgroundJob):
     # payments.ledger.Mismatch as dicts, and the ids of transactions whose lines do not sum to 0.
     mismatches = models.JSONField(_("portefeuilles en écart"), default=list, editable=False)
     unbalanced = models.JSONField(_("écritures déséquilibrées"), default=list, editable=False)
+    # payments.ledger_seal.SealBreak as dicts: lines not sealed by the ledger's key.
+    seal_breaks = models.JSONField(_("lignes au sceau invalide"), default=list, editable=False)
 
     class Meta(BackgroundJob.Meta):
         verbose_name = _("vérification du journal")
@@ -115,11 +117,20 @@ class ReconciliationRun(BackgroundJob):
 
     @property
     def is_clean(self) -> bool:
-        return self.status == JobStatus.DONE and not self.mismatches and not self.unbalanced
+        return (
+            self.status == JobStatus.DONE
+            and not self.mismatches
+            and not self.unbalanced
+            and not self.seal_breaks
+        )
 
     def report_lines(self) -> list[str]:
         """What `manage.py payments_reconcile` prints for the same findings."""
         from payments.ledger import Mismatch, ledger_report_lines
+        from payments.ledger_seal import SealBreak
 
         found: list[dict[str, Any]] = self.mismatches
-        return ledger_report_lines([Mismatch(**m) for m in found], self.unbalanced)
+        breaks: list[dict[str, Any]] = self.seal_breaks
+        return ledger_report_lines(
+            [Mismatch(**m) for m in found], self.unbalanced, [SealBreak(**b) for b in breaks]
+        )

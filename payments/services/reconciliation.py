@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from payments.ledger import ledger_reconcile
+from payments.ledger_verify import ledger_seals_verify
 from payments.models import ReconciliationRun
 from portal.jobs import JobStatus, job_claim, job_done, job_enqueue_on_commit, job_failed
 from tenants.models import Tenant
@@ -43,14 +44,16 @@ def reconciliation_start(*, tenant: Tenant, by: User) -> ReconciliationRun:
     return run
 
 
-def reconciliation_run(*, run_id: int) -> ReconciliationRun:
-    """Worker: check the ledger of the run's tenant (the active scope) and keep the findings."""
+def reconciliation_run(*, run_id: int, full: bool = False) -> ReconciliationRun:
+    """Worker: check the ledger of the run's tenant (the active scope) and keep the findings;
+    the seals written since the last clean check, or all of them when `full`."""
     claimed = job_claim(ReconciliationRun, run_id)
     run = ReconciliationRun.objects.select_related("tenant").get(pk=run_id)
     if not claimed:
         return run
     try:
         mismatches, unbalanced = ledger_reconcile()
+        seal_breaks = ledger_seals_verify(tenant=run.tenant, full=full)
     except Exception as exc:
         job_failed(ReconciliationRun, run.pk, exc)
     else:
@@ -59,21 +62,24 @@ def reconciliation_run(*, run_id: int) -> ReconciliationRun:
             run.pk,
             mismatches=[asdict(m) for m in mismatches],
             unbalanced=unbalanced,
+            seal_breaks=[asdict(b) for b in seal_breaks],
         )
-        if mismatches or unbalanced:
+        if mismatches or unbalanced or seal_breaks:
             logger.error(
                 "payments: reconciliation %s of tenant %s: %d wallet(s) off their ledger, "
-                "%d unbalanced transaction(s)",
+                "%d unbalanced transaction(s), %d line(s) with a wrong seal",
                 run.pk,
                 run.tenant.slug,
                 len(mismatches),
                 len(unbalanced),
+                len(seal_breaks),
             )
     run.refresh_from_db()
     return run
 
 
 def reconciliation_nightly(*, tenant: Tenant) -> ReconciliationRun:
-    """The nightly check of a tenant (in its scope), run here and now by the periodic task."""
+    """The nightly check of a tenant (in its scope), run here and now by the periodic task:
+    every seal, not only those since the last check (payments.ledger_verify)."""
     run = ReconciliationRun.objects.create(tenant=tenant, created_by=None)
-    return reconciliation_run(run_id=run.pk)
+    return reconciliation_run(run_id=run.pk, full=True)

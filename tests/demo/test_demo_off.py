@@ -65,6 +65,7 @@ def test_with_demo_off_the_demo_app_is_not_installed_and_the_dev_inbox_is_404(tm
         "CARTABLE_DEMO": "0",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "demo-off-test",
+        "CARTABLE_LEDGER_KEY": "demo-off-test",
         "DJANGO_ALLOWED_HOSTS": "cartable.example",
         "CARTABLE_PLATFORM_HOSTS": "cartable.example",
         "CARTABLE_VAR_DIR": str(tmp_path),

@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 
 from payments.exceptions import InsufficientCredit, InvitationNotPaid
 from payments.ledger import ledger_reconcile
+from payments.ledger_verify import ledger_seals_verify
 from payments.models import Invitation, InvitationStatus, LedgerLine, LedgerTransaction, Wallet
 from payments.services import invitations
 from payments.services.invitations import invitation_pay, invitation_refund
@@ -65,6 +66,10 @@ def assert_ledger_consistent(wallet: Wallet) -> None:
     assert not unbalanced.exists()
     mismatches, bad = ledger_reconcile()
     assert mismatches == [] and bad == []
+    # every line sealed in its wallet's chain, and the wallet holds its last line's seal
+    assert ledger_seals_verify(tenant=wallet.tenant) == []
+    last = LedgerLine.objects.filter(wallet=wallet).order_by("-pk").first()
+    assert bytes(wallet.ledger_seal) == (bytes(last.seal) if last else b"")
 
 
 def test_fifty_concurrent_payments_with_credit_for_ten(tenant_a, school_a, parent, child1, child2):
@@ -205,6 +210,53 @@ def test_payments_on_distinct_wallets_run_side_by_side(tenant_a, school_a):
 
     assert all(status == "ok" for status, _ in results)
     for wallet in Wallet.objects.all():
+        assert_ledger_consistent(wallet)
+        assert wallet.balance_cents == 200
+
+
+def test_a_payment_paused_mid_posting_does_not_hold_up_another_wallets_chain(
+    monkeypatch, tenant_a, school_a
+):
+    # given two parents with a funded wallet and an invitation each
+    activity = make_activity(tenant=tenant_a, school=school_a, amount_cents=300)
+    pairs = []
+    for _ in range(2):
+        child = UserFactory(tenant=tenant_a, is_student=True, schools=[school_a], email="")
+        parent = UserFactory(tenant=tenant_a, is_parent=True, email="")
+        link_guardian(parent, child)
+        pairs.append((fund(parent, 500, tenant=tenant_a), invite(activity, child, parent)))
+    (slow_wallet, slow_inv), (fast_wallet, fast_inv) = pairs
+    # and the first one's payment pausing right after it sealed its lines, its wallet locked
+    sealed, fast_done = threading.Event(), threading.Event()
+    real_post = invitations.ledger_post
+
+    def post_then_wait(**kwargs):
+        tx = real_post(**kwargs)
+        if any(line.wallet and line.wallet.pk == slow_wallet.pk for line in kwargs["lines"]):
+            sealed.set()
+            fast_done.wait(timeout=30)
+        return tx
+
+    monkeypatch.setattr(invitations, "ledger_post", post_then_wait)
+
+    def slow():
+        return invitation_pay(invitation=slow_inv, by=None, idempotency_key="slow-0000000000")
+
+    def fast():
+        assert sealed.wait(timeout=30), "the first payment never posted"
+        try:
+            invitation_pay(invitation=fast_inv, by=None, idempotency_key="fast-0000000000")
+            # finished while the other wallet's payment still holds its lock, uncommitted
+            return not fast_done.is_set()
+        finally:
+            fast_done.set()
+
+    results = run_in_threads([slow, fast], tenant=tenant_a)
+
+    # then the second wallet's payment went through meanwhile, and both chains are intact
+    assert results[1] == ("ok", True)
+    assert results[0][0] == "ok"
+    for wallet in (slow_wallet, fast_wallet):
         assert_ledger_consistent(wallet)
         assert wallet.balance_cents == 200
 

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from payments import bank
 from payments.exceptions import BankStatementInvalid, InsufficientCredit, WalletInDebt
 from payments.ledger import ledger_reconcile
+from payments.ledger_verify import ledger_seals_verify
 from payments.models import (
     Account,
     BankLine,
@@ -22,6 +23,7 @@ from payments.models import (
 from payments.money import structured_communication, structured_digits
 from payments.services.invitations import invitation_pay
 from payments.services.wallets import wallet_get_or_create
+from tenants.models import Tenant
 from tests.payments.camt import IBAN, Entry, Statement, Tx, camt
 from tests.payments.conftest import invite
 
@@ -67,6 +69,9 @@ def bank_cents() -> int:
 
 def assert_books_clean() -> None:
     assert ledger_reconcile() == ([], [])
+    # every line the import wrote (credits, reversals, debts, suspense) is sealed in its chain
+    for tenant in Tenant.objects.all():
+        assert ledger_seals_verify(tenant=tenant) == []
 
 
 def spaced(base: str) -> str:
