@@ -334,7 +334,7 @@ class ScaleData:
             yield (
                 f"{self.wallet0 + w}\t{self.balance[w]}\t{reference:010d}\t"
                 f"{'t' if rng.random() < 0.1 else 'f'}\t{secrets.token_urlsafe(24)}\t"
-                f"{ts(self.wallet_created[w])}\t{self.user_id(w)}\t{ctx.tenant_id}"
+                f"{ts(self.wallet_created[w])}\t{self.user_id(w)}\t{ctx.tenant_id}\t0"
             )
 
     def _memo(self, kind: str, w: int, n: int) -> str:

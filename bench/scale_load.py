@@ -57,7 +57,7 @@ TABLES = [
     ("accounts_user_schools", "id user_id school_id", "rows_user_schools"),
     ("accounts_guardianlink", "id is_paying child_id parent_id tenant_id", "rows_guardian_links"),
     ("payments_wallet", "id balance_cents reference auto_pay_default calendar_token created_at "
-     "owner_id tenant_id", "rows_wallets"),
+     "owner_id tenant_id debt_cents", "rows_wallets"),
     ("payments_activity", "id title details kind amount_cents starts_on due_on event_on document "
      "created_at created_by_id school_id tenant_id", "rows_activities"),
     ("payments_ledgertransaction", "id kind memo created_at created_by_id tenant_id",

@@ -18,7 +18,7 @@ import hmac
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from payments.ledger_seal import (
     COLUMNS,
@@ -71,7 +71,7 @@ class _Tally:
         self.count = 0
         self.last_id = -(2**63)
 
-    def rows(self, queryset) -> Iterable[tuple]:  # type: ignore[no-untyped-def]
+    def rows(self, queryset: QuerySet[LedgerLine]) -> Iterable[tuple]:
         for row in queryset.values_list(*COLUMNS).iterator(chunk_size=CHUNK):
             self.count += 1
             self.last_id = max(self.last_id, row[0])
@@ -105,7 +105,7 @@ def _checkpoint_write(tenant: Tenant, up_to_line_id: int, line_count: int) -> No
     LedgerSealCheckpoint.objects.filter(tenant=tenant, up_to_line_id__lt=up_to_line_id).delete()
 
 
-def _chain_starts(lines, after: int) -> dict[str, tuple[bytes, int]]:  # type: ignore[no-untyped-def]
+def _chain_starts(lines: QuerySet[LedgerLine], after: int) -> dict[str, tuple[bytes, int]]:
     """For each wallet with lines after the checkpoint: the seal of its last line before it and
     its running balance there (one query, each wallet's two lines found on the (wallet, id)
     index)."""

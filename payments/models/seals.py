@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenants.models import Tenant
+from tenants.scoping import tenant_scoped_manager
 
 
 class LedgerSealCheckpoint(models.Model):
@@ -19,6 +20,8 @@ class LedgerSealCheckpoint(models.Model):
     line_count = models.BigIntegerField()
     signature = models.BinaryField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_scoped_manager()
 
     class Meta:
         indexes = [

@@ -16,7 +16,8 @@ from tests.payments.test_ledger_guards import forge_top_up
 
 
 def checkpoint_of(tenant) -> LedgerSealCheckpoint:
-    return LedgerSealCheckpoint.objects.get(tenant=tenant)
+    with tenant_scope(tenant):
+        return LedgerSealCheckpoint.objects.get(tenant=tenant)
 
 
 def test_a_clean_check_leaves_a_signed_checkpoint_that_the_next_check_continues_from(
@@ -77,12 +78,13 @@ def test_a_forgery_given_an_id_below_the_checkpoint_sends_the_check_back_to_ever
 def test_a_checkpoint_not_signed_with_the_ledger_key_is_ignored(funded_wallet, tenant_a):
     # given a forged top-up, and a checkpoint written past it without the key
     forged = forge_top_up(funded_wallet, 5000)
-    LedgerSealCheckpoint.objects.create(
-        tenant=tenant_a,
-        up_to_line_id=LedgerLine.objects.order_by("-pk").first().pk,
-        line_count=LedgerLine.objects.count(),
-        signature=b"\0" * 32,
-    )
+    with tenant_scope(tenant_a):
+        LedgerSealCheckpoint.objects.create(
+            tenant=tenant_a,
+            up_to_line_id=LedgerLine.objects.order_by("-pk").first().pk,
+            line_count=LedgerLine.objects.count(),
+            signature=b"\0" * 32,
+        )
     # then the check reads every line and reports the forgery
     with tenant_scope(tenant_a):
         breaks = ledger_seals_verify(tenant=tenant_a)

@@ -19,6 +19,7 @@ NOT_IN_THE_ADMIN = {
     "payments.Enrolment": "shown on the activity's follow-up page",
     "payments.LedgerLine": "shown on the wallet, append-only",
     "payments.WalletRequest": "idempotency keys, internal",
+    "payments.LedgerSealCheckpoint": "internal: how far the last clean seal check went, signed",
     "payments.SepaTransferFile": "downloaded from the bank transactions list, kept for audit",
     "tenants.TenantHost": "edited by the platform on the tenant",
 }
