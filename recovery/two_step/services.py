@@ -28,9 +28,12 @@ _FAKE_DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "skynet.be", "yahoo.
 
 @dataclass(frozen=True)
 class MethodOption:
-    key: str  # "sms:<device>", "voice:<device>", "email:<device>"; made-up ones use "x"
+    # "sms:<n>", "voice:<n>", "email:<n>": the n-th phone or secondary address of the account,
+    # never a database id, so that a made-up option's key is the same as a real one's.
+    key: str
     kind: str
     masked: str
+    made_up: bool = False
 
     @property
     def is_phone(self) -> bool:
@@ -75,14 +78,13 @@ def _devices(user: User) -> list[MethodDevice]:
 
 
 def _real_options(user: User) -> list[MethodOption]:
-    options = []
-    for device in _devices(user):
-        if isinstance(device, SecondaryEmailDevice):
-            options.append(MethodOption(f"email:{device.pk}", "email", device.masked))
-    for device in _devices(user):
-        if isinstance(device, PhoneDevice):
-            options.append(MethodOption(f"sms:{device.pk}", "sms", device.masked))
-            options.append(MethodOption(f"voice:{device.pk}", "voice", device.masked))
+    devices = _devices(user)
+    emails = [d for d in devices if isinstance(d, SecondaryEmailDevice)]
+    phones = [d for d in devices if isinstance(d, PhoneDevice)]
+    options = [MethodOption(f"email:{n}", "email", d.masked) for n, d in enumerate(emails, 1)]
+    for n, device in enumerate(phones, 1):
+        options.append(MethodOption(f"sms:{n}", "sms", device.masked))
+        options.append(MethodOption(f"voice:{n}", "voice", device.masked))
     return options
 
 
@@ -92,8 +94,12 @@ def _fake_options(*, tenant: Tenant, address: str) -> list[MethodOption]:
     phone = f"*****{digest[0] % 100:02d}"
     letter = "abcdefghijklmnopqrstuvwxyz"[digest[1] % 26]
     email = f"{letter}*****@{_FAKE_DOMAINS[digest[2] % len(_FAKE_DOMAINS)]}"
-    options = [MethodOption("email:x", "email", email)] if digest[3] % 4 else []
-    return [*options, MethodOption("sms:x", "sms", phone), MethodOption("voice:x", "voice", phone)]
+    options = [MethodOption("email:1", "email", email, True)] if digest[3] % 4 else []
+    return [
+        *options,
+        MethodOption("sms:1", "sms", phone, True),
+        MethodOption("voice:1", "voice", phone, True),
+    ]
 
 
 def _device_of(option_key: str) -> str:
@@ -112,7 +118,7 @@ def two_step_options(*, request: RecoveryRequest) -> list[MethodOption]:
         # Not enough methods: the same neutral path as an unknown address.
         options = _fake_options(tenant=request.tenant, address=request.login)
     used = {_device_of(key) for key in request.two_step.verified}
-    return [o for o in options if _device_of(o.key) not in used or o.key.endswith(":x")]
+    return [o for o in options if _device_of(o.key) not in used or o.made_up]
 
 
 def _option(request: RecoveryRequest, key: str) -> MethodOption | None:
@@ -120,11 +126,12 @@ def _option(request: RecoveryRequest, key: str) -> MethodOption | None:
 
 
 def _device(request: RecoveryRequest, option: MethodOption) -> MethodDevice | None:
-    if option.key.endswith(":x") or request.user is None:
+    if option.made_up or request.user is None:
         return None
     model = SecondaryEmailDevice if option.kind == "email" else PhoneDevice
-    device_id = option.key.split(":", 1)[1]
-    return model.objects.filter(user=request.user, pk=device_id, confirmed=True).first()
+    ordinal = int(option.key.split(":", 1)[1])
+    devices = [d for d in _devices(request.user) if isinstance(d, model)]
+    return devices[ordinal - 1] if 0 < ordinal <= len(devices) else None
 
 
 def _context(request: RecoveryRequest) -> str:

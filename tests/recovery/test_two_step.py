@@ -145,6 +145,34 @@ def test_known_and_unknown_address_pages_have_the_same_shape(teacher, client, fl
     assert shape(known).count("PHONE") == shape(unknown).count("PHONE")
 
 
+def test_known_and_unknown_methods_pages_are_the_same_but_for_the_masks(
+    teacher, school, client, flow
+):
+    # an unknown address whose made-up methods include an e-mail, as the teacher's do
+    unknown = next(
+        f"someone{n}.else@ecole.localhost"
+        for n in range(50)
+        if any(
+            o.kind == "email"
+            for o in _fake_options(tenant=school, address=f"someone{n}.else@ecole.localhost")
+        )
+    )
+    flow.start()
+    known_page = flow.methods_page()
+    flow.start(unknown)
+    unknown_page = flow.methods_page()
+
+    def masked(html: str) -> str:
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        html = re.sub(r"\*{5}\d\d", "PHONE", html)
+        return re.sub(r"[a-z]\*{5}@[a-z.]+", "EMAIL", html)
+
+    # the choices' values name no database row: nothing tells a made-up method from a real one
+    values = re.findall(r'name="method" value="([^"]+)"', known_page)
+    assert sorted(values) == ["email:1", "sms:1", "voice:1"]
+    assert masked(known_page) == masked(unknown_page)
+
+
 def test_user_without_enough_methods_gets_the_neutral_path(school, client, flow):
     user = UserFactory(tenant=school, identifier="only.phone", email="only@ecole.localhost")
     PhoneDevice.objects.create(user=user, name="phone", number="+32470999911", confirmed=True)
