@@ -43,7 +43,9 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # 31 symbols, no 0/O, 1/I/L
 CODE_LENGTH = 12
 CODE_GROUP = 4
 
-# Failed tries only: a parents' evening behind one school router still gets through.
+# Failed tries only: a parents' evening behind one school router still gets through. The
+# identifier's limit counts per address: tries from elsewhere never hold back the person with the
+# letter (a code is one of 31^12, so no address can guess it within its limits anyway).
 FAILURES_PER_IP = Limit("activation-ip", 30, 600)
 FAILURES_PER_IDENTIFIER = Limit("activation-identifier", 10, 3600)
 
@@ -179,7 +181,7 @@ def activation_code_verify(
     wrong, used, replaced or expired code, and an account already active. Does not consume the
     code (the password page does). Raises ActivationThrottled after too many failures."""
     now = now or timezone.now()
-    subject = identifier.strip().lower()[:150]
+    subject = f"{identifier.strip().lower()[:150]}@{ip or '-'}"
     if throttle.throttle_exceeded(
         tenant=tenant, limit=FAILURES_PER_IP, subject=ip or "-"
     ) or throttle.throttle_exceeded(tenant=tenant, limit=FAILURES_PER_IDENTIFIER, subject=subject):

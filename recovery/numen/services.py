@@ -22,13 +22,17 @@ def _record(
 
 
 def _within_limits(*, tenant: Tenant, ip: str | None, account_key: str | None) -> bool:
+    """Per address, and per account *from that address*: answers from elsewhere never hold back
+    the account's owner (throttle, don't lock), and every answer already costs a captcha."""
     ok = True
     if ip:
         ok = throttle.throttle_hit(tenant=tenant, limit=throttle.ANSWERS_PER_IP, subject=ip)
     if account_key:
         ok = (
             throttle.throttle_hit(
-                tenant=tenant, limit=throttle.ANSWERS_PER_ACCOUNT, subject=account_key
+                tenant=tenant,
+                limit=throttle.ANSWERS_PER_ACCOUNT,
+                subject=f"{account_key}@{ip or '-'}",
             )
             and ok
         )

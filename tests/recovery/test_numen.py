@@ -274,3 +274,39 @@ def test_numen_first_login_is_off_unless_the_tenant_enables_it(teacher, academy,
 def test_flow_is_404_where_the_tenant_does_not_use_it(tenant_a, client_a):
     assert client_a.get("/identifiant/").status_code == 404
     assert client_a.get("/identifiant/mot-de-passe/").status_code == 404
+
+
+def test_wrong_numen_answers_from_many_addresses_never_lock_the_owner_out(teacher):
+    from recovery import throttle
+
+    # given more wrong answers for her account than its limit, each from another address
+    for n in range(throttle.ANSWERS_PER_ACCOUNT.count + 2):
+        stranger = Client(HTTP_HOST=HOST, REMOTE_ADDR=f"198.51.100.{n}")
+        stranger.post(
+            "/identifiant/mot-de-passe/", solve_captcha(stranger, "/identifiant/mot-de-passe/")
+        )
+        assert _step2(stranger, numen="05E0512345ABD").status_code == 400
+    # when she resets her password from home with her NUMEN
+    owner = Client(HTTP_HOST=HOST, REMOTE_ADDR="203.0.113.50")
+    owner.post("/identifiant/mot-de-passe/", solve_captcha(owner, "/identifiant/mot-de-passe/"))
+    response = _step2(owner)
+    # then it works: the limit held back the addresses that guessed, not her
+    assert response.status_code == 302 and response["Location"] == "/mot-de-passe-oublie/termine/"
+    teacher.refresh_from_db()
+    assert teacher.check_password(NEW_PASSWORD)
+
+
+def test_one_address_guessing_an_account_is_held_back(teacher):
+    from recovery import throttle
+
+    guesser = Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.7")
+    for _ in range(throttle.ANSWERS_PER_ACCOUNT.count):
+        guesser.post(
+            "/identifiant/mot-de-passe/", solve_captcha(guesser, "/identifiant/mot-de-passe/")
+        )
+        assert _step2(guesser, numen="05E0512345ABD").status_code == 400
+    # even the right NUMEN, from that address, now gets the same refusal
+    guesser.post("/identifiant/mot-de-passe/", solve_captcha(guesser, "/identifiant/mot-de-passe/"))
+    assert _step2(guesser).status_code == 400
+    teacher.refresh_from_db()
+    assert not teacher.check_password(NEW_PASSWORD)
