@@ -48,6 +48,16 @@ class MethodForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    full_email = forms.CharField(
+        label=_("Adresse de messagerie secondaire complète"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Pour un courrier électronique : par mesure de sécurité, tapez l'adresse complète. "
+            "Vous recevrez ensuite un code de vérification."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
+    )
 
     def __init__(self, *args, options: list[MethodOption], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,11 +73,18 @@ class MethodForm(forms.Form):
         assert cleaned is not None  # Form.clean() returns cleaned_data
         option = self.options.get(cleaned.get("method", ""))
         number = cleaned.get("full_number", "")
+        address = cleaned.get("full_email", "")
         reject_control_characters(number)
+        reject_control_characters(address)
         if option and option.is_phone and not number.strip():
             self.add_error(
                 "full_number",
                 _("Tapez votre numéro de téléphone mobile complet (%s).") % option.masked,
+            )
+        if option and not option.is_phone and not address.strip():
+            self.add_error(
+                "full_email",
+                _("Tapez votre adresse de messagerie secondaire complète (%s).") % option.masked,
             )
         return cleaned
 

@@ -43,6 +43,7 @@ class MethodOption:
 class SendOutcome:
     SENT = "sent"
     WRONG_NUMBER = "wrong_number"
+    WRONG_ADDRESS = "wrong_address"
     LOCKED = "locked"
 
 
@@ -144,8 +145,12 @@ def _same_number(device: PhoneDevice, typed: str, region: str) -> bool:
 
 
 @transaction.atomic
-def two_step_send(*, request: RecoveryRequest, option_key: str, full_number: str = "") -> str:
-    """Sends a code by the chosen method; a phone method first needs the full number."""
+def two_step_send(
+    *, request: RecoveryRequest, option_key: str, full_number: str = "", full_email: str = ""
+) -> str:
+    """Sends a code by the chosen method once the full number (or secondary address) is typed:
+    a stranger who sees only the masks can neither send codes to the owner nor spend the
+    device's tries, so none of it can lock the owner out."""
     progress = TwoStepProgress.objects.select_for_update().get(request=request)
     request.two_step = progress
     option = _option(request, option_key)
@@ -160,6 +165,14 @@ def two_step_send(*, request: RecoveryRequest, option_key: str, full_number: str
         progress.save(update_fields=["failures"])
         _log(request, "wrong_number", Outcome.WRONG_ANSWER)
         return SendOutcome.WRONG_NUMBER
+    if not option.is_phone and (
+        not isinstance(device, SecondaryEmailDevice)
+        or device.email.strip().lower() != full_email.strip().lower()
+    ):
+        progress.failures += 1
+        progress.save(update_fields=["failures"])
+        _log(request, "wrong_address", Outcome.WRONG_ANSWER)
+        return SendOutcome.WRONG_ADDRESS
     progress.pending_method = option.key
     progress.save(update_fields=["pending_method"])
     if device is None or device.is_locked:

@@ -68,7 +68,7 @@ def start(request: TenantHostRequest) -> HttpResponse:
 
 @feature_required(FEATURE)
 @no_store
-@sensitive_post_parameters("full_number")
+@sensitive_post_parameters("full_number", "full_email")
 def method(request: TenantHostRequest) -> HttpResponse:
     recovery = _current(request)
     if recovery is None:
@@ -86,6 +86,7 @@ def method(request: TenantHostRequest) -> HttpResponse:
                 request=recovery,
                 option_key=form.cleaned_data["method"],
                 full_number=form.cleaned_data["full_number"],
+                full_email=form.cleaned_data["full_email"],
             )
             if outcome == services.SendOutcome.SENT:
                 return redirect("two_step:code")
@@ -93,6 +94,14 @@ def method(request: TenantHostRequest) -> HttpResponse:
                 form.add_error(
                     "full_number",
                     _("Ce numéro ne correspond pas au numéro de téléphone mobile enregistré."),
+                )
+            elif outcome == services.SendOutcome.WRONG_ADDRESS:
+                form.add_error(
+                    "full_email",
+                    _(
+                        "Cette adresse ne correspond pas à l'adresse de messagerie secondaire "
+                        "enregistrée."
+                    ),
                 )
             else:
                 form.add_error(None, _("Trop d'essais. Contactez votre administrateur."))

@@ -107,6 +107,7 @@ def test_teacher_recovers_her_account_with_two_methods(
     expect(page.get_by_role("radio")).to_have_count(1)
     axe_check(page)
     page.get_by_role("radio", name=re.compile(r"courrier électronique")).check()
+    page.get_by_label("Adresse de messagerie secondaire complète").fill(SECONDARY)
     page.get_by_role("button", name="Envoyer le code").click()
 
     # and types the code of the mail to her secondary address

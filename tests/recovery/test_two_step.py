@@ -1,5 +1,6 @@
 """M365-style recovery: masked methods, full number, codes at two steps, then a new password."""
 
+import html
 import re
 
 import pytest
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 HOST = "ecole.localhost"
 NUMBER = "+32470123467"
+SECONDARY = "pmartin@charleroi.be"
 NEW_PASSWORD = "Soleil-Couchant-2024!"
 
 
@@ -34,9 +36,7 @@ def teacher(school):
         email="pierre.martin@ecole.localhost",
     )  # fmt: skip
     PhoneDevice.objects.create(user=user, name="phone", number=NUMBER, confirmed=True)
-    SecondaryEmailDevice.objects.create(
-        user=user, name="email", email="pmartin@charleroi.be", confirmed=True
-    )
+    SecondaryEmailDevice.objects.create(user=user, name="email", email=SECONDARY, confirmed=True)
     return user
 
 
@@ -58,11 +58,11 @@ def flow(client, django_capture_on_commit_callbacks):
             page = self.methods_page()
             return re.search(rf'value="({kind}:[^"]+)"', page).group(1)
 
-        def send(self, kind: str, number: str = ""):
+        def send(self, kind: str, number: str = "", address: str = SECONDARY):
             with django_capture_on_commit_callbacks(execute=True):
                 return client.post(
                     "/compte-inaccessible/verification/",
-                    {"method": self.option(kind), "full_number": number},
+                    {"method": self.option(kind), "full_number": number, "full_email": address},
                 )
 
         def enter(self, code: str):
@@ -219,7 +219,7 @@ def test_code_from_another_request_is_useless(teacher, client, flow):
     other.post("/compte-inaccessible/", {"address": teacher.email})
     page = other.get("/compte-inaccessible/verification/").content.decode()
     key = re.search(r'value="(email:[^"]+)"', page).group(1)
-    other.post("/compte-inaccessible/verification/", {"method": key})
+    other.post("/compte-inaccessible/verification/", {"method": key, "full_email": SECONDARY})
     # The other request's code was issued later: the first one died; and the first code
     # typed in the other session is refused.
     assert other.post("/compte-inaccessible/verification/code/", {"code": code}).status_code == 400
@@ -349,3 +349,56 @@ def test_racing_the_same_code_verifies_one_step_only(teacher, flow, client):
     assert statuses.count(302) >= 1
     progress = TwoStepProgress.objects.get()
     assert len(progress.verified) == 1  # one step, never both with one code
+
+
+def test_a_wrong_secondary_address_sends_nothing(teacher, flow):
+    flow.start()
+    response = flow.send("email", address="pierre@charleroi.be")
+    assert response.status_code == 400
+    assert "ne correspond pas à l'adresse de messagerie secondaire" in html.unescape(
+        response.content.decode()
+    )
+    assert not Message.objects.exists()
+
+
+def test_a_stranger_who_sees_only_the_masks_cannot_lock_the_owner_out(
+    teacher, django_capture_on_commit_callbacks
+):
+    # given a stranger who starts the flow again and again, choosing the secondary address
+    # and typing whatever address and code (they only see p*****@charleroi.be)
+    for n in range(12):
+        stranger = Client(HTTP_HOST=HOST, REMOTE_ADDR=f"198.51.100.{n}")
+        stranger.post("/compte-inaccessible/", {"address": teacher.email})
+        page = stranger.get("/compte-inaccessible/verification/").content.decode()
+        method = re.search(r'value="(email:[^"]+)"', page).group(1)
+        for guess in ("p@charleroi.be", "pierre.martin@charleroi.be", "pm@charleroi.be"):
+            stranger.post(
+                "/compte-inaccessible/verification/", {"method": method, "full_email": guess}
+            )
+        stranger.post("/compte-inaccessible/verification/code/", {"code": "000000"})
+    assert not Message.objects.exists()
+    # then the owner, who knows her own number and address, gets both codes and a new password
+    owner = Client(HTTP_HOST=HOST, REMOTE_ADDR="203.0.113.9")
+    owner.post("/compte-inaccessible/", {"address": teacher.email})
+    for kind, typed in (
+        ("sms", {"full_number": "0470 12 34 67"}),
+        ("email", {"full_email": SECONDARY.upper()}),
+    ):
+        page = owner.get("/compte-inaccessible/verification/").content.decode()
+        method = re.search(rf'value="({kind}:[^"]+)"', page).group(1)
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = owner.post("/compte-inaccessible/verification/", {"method": method, **typed})
+        assert sent.status_code == 302
+        body = Message.objects.order_by("-id").first().body_text
+        code = re.search(r"(\d[ \d]{5,})", body).group(1).replace(" ", "")
+        assert (
+            owner.post("/compte-inaccessible/verification/code/", {"code": code}).status_code == 302
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner.post(
+            "/compte-inaccessible/nouveau-mot-de-passe/",
+            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+    assert response["Location"] == "/compte-inaccessible/termine/"
+    teacher.refresh_from_db()
+    assert teacher.check_password(NEW_PASSWORD)
