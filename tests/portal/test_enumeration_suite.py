@@ -1,0 +1,169 @@
+"""No public form tells which accounts exist (issue 12): for every form a stranger can post, an
+existing account, an unknown one, one not migrated yet and one without a password get the same
+response — status, redirect, headers, cookies and bytes, once CSRF and captcha keys are
+stripped — and the same page after the redirect.
+
+(The admin's login has its own, tests/portal/test_admin_login.py; the two-step flow's methods
+page shows masks, so there the masks are compared by their shape.)"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from captcha.models import CaptchaStore
+from django.test import Client
+
+from accounts.numen import numen_hash
+from recovery.codes import PhoneDevice, SecondaryEmailDevice
+from tests.factories import SchoolFactory, TenantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOST = "partout.localhost"
+NUMEN = "05E0512345ABC"
+WRONG_NUMEN = "05E0512345ABD"
+
+
+@pytest.fixture
+def tenant():
+    return TenantFactory(
+        slug="partout",
+        identifier_reset=True,
+        two_step_reset=True,
+        student_mailbox_reset=True,
+        numen_lookup=True,
+        two_step_methods_required=2,
+    )
+
+
+@pytest.fixture
+def accounts(tenant) -> dict[str, dict[str, str]]:
+    """For each kind of account, what a stranger would type."""
+    school = SchoolFactory(tenant=tenant)
+    kinds = {
+        "known": {},
+        "not migrated": {"is_migrated": False},
+        "no password": {"password": None},
+    }
+    typed = {}
+    for n, (kind, extra) in enumerate(kinds.items()):
+        password = extra.pop("password", "Un-Mot-De-Passe-Solide-1")
+        user = UserFactory(
+            tenant=tenant,
+            identifier=f"compte{n}",
+            email=f"compte{n}@exemple.be",
+            last_name=f"Nom{n}",
+            school_email=f"compte{n}@eleves.partout.test",
+            student_number=f"310000000{n}",
+            is_student=True,
+            schools=[school],
+            **extra,
+        )
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.numen_hash = numen_hash(tenant_id=tenant.id, numen=NUMEN)
+        user.save()
+        PhoneDevice.objects.create(user=user, name="p", number=f"+3247099990{n}", confirmed=True)
+        SecondaryEmailDevice.objects.create(
+            user=user, name="e", email=f"prive{n}@exemple.be", confirmed=True
+        )
+        typed[kind] = {"identifier": user.identifier, "email": user.email, "surname": f"Nom{n}",
+                       "school_email": user.school_email}  # fmt: skip
+    typed["unknown"] = {
+        "identifier": "personne9",
+        "email": "personne9@exemple.be",
+        "surname": "Nom9",
+        "school_email": "personne9@eleves.partout.test",
+    }
+    return typed
+
+
+def _captcha(client: Client, url: str) -> dict[str, str]:
+    page = client.get(url).content.decode()
+    key = re.search(r'name="captcha_0" value="([^"]+)"', page).group(1)
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    url: str
+    fields: callable  # (typed, client) -> POST data
+    prepare: str | None = None  # a page to post first (a flow's earlier step)
+
+
+WRONG_PASSWORD = "x-Faux-9"
+NEW_PASSWORDS = {"password1": "Nouveau-Mot2passe!", "password2": "Nouveau-Mot2passe!"}
+
+FORMS = [
+    Form("login", "/accounts/login/",
+         lambda t, c: {"login": t["identifier"], "password": WRONG_PASSWORD}),
+    Form("CREOS reset by identifier", "/mot-de-passe-oublie/",
+         lambda t, c: {"method": "identifier", "login": t["identifier"]}),
+    Form("CREOS reset by e-mail", "/mot-de-passe-oublie/",
+         lambda t, c: {"method": "email", "login": t["email"]}),
+    Form("two-step by identifier", "/compte-inaccessible/",
+         lambda t, c: {"address": t["identifier"]}),
+    Form("two-step by e-mail", "/compte-inaccessible/", lambda t, c: {"address": t["email"]}),
+    Form("student mailbox", "/eleve/", lambda t, c: {"address": t["school_email"]}),
+    Form("NUMEN lookup, wrong NUMEN", "/identifiant/",
+         lambda t, c: {"surname": t["surname"], "numen": WRONG_NUMEN,
+                       **_captcha(c, "/identifiant/")}),
+    Form("NUMEN reset, wrong NUMEN", "/identifiant/mot-de-passe/etape-2/",
+         lambda t, c: {"identifier": t["identifier"], "numen": WRONG_NUMEN, **NEW_PASSWORDS},
+         prepare="/identifiant/mot-de-passe/"),
+    Form("activation, wrong code", "/activation/",
+         lambda t, c: {"identifier": t["identifier"], "code": "ABCD-EFGH-JKMN"}),
+]  # fmt: skip
+
+VOLATILE = [
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken"'),
+    (re.compile(r'captcha_0" value="[^"]+"'), 'captcha_0" value=""'),
+    (re.compile(r"/captcha/(image|audio)/[^/\"]+"), r"/captcha/\1/KEY"),
+    # the two-step methods page: masks compared by their shape
+    (re.compile(r"\*{5}\d\d"), "*****NN"),
+    (re.compile(r"[a-z]\*{5}@[a-z.]+"), "x*****@DOMAIN"),
+]
+
+
+PER_REQUEST_HEADERS = ("Set-Cookie", "Date", "Expires", "Content-Length")
+
+
+def _stable(content: bytes, typed: dict[str, str]) -> str:
+    """The page, with what the visitor typed (echoed back in the form) and keys replaced."""
+    text = content.decode()
+    for value in sorted(typed.values(), key=len, reverse=True):
+        text = text.replace(value, "TYPED")
+    for pattern, replacement in VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _answer(form: Form, typed: dict[str, str], n: int) -> tuple:
+    client = Client(HTTP_HOST=HOST, REMOTE_ADDR=f"198.51.100.{n}")
+    if form.prepare:
+        client.post(form.prepare, _captcha(client, form.prepare))
+    client.get(form.url)
+    response = client.post(form.url, form.fields(typed, client))
+    after = client.get(response["Location"]) if response.status_code == 302 else None
+    return (
+        response.status_code,
+        response.get("Location"),
+        # (the length follows what was typed; the dates follow the clock)
+        sorted((k, v) for k, v in response.headers.items() if k not in PER_REQUEST_HEADERS),
+        sorted(response.cookies.keys()),
+        _stable(response.content, typed),
+        after and (after.status_code, _stable(after.content, typed)),
+    )
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
+def test_every_kind_of_account_gets_the_same_answer(form, accounts, tenant):
+    answers = {kind: _answer(form, typed, n) for n, (kind, typed) in enumerate(accounts.items())}
+    unknown = answers.pop("unknown")
+    for kind, answer in answers.items():
+        assert answer == unknown, f"{form.name}: {kind} differs from an unknown account"
