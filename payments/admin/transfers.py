@@ -30,6 +30,7 @@ class SepaTransferFileAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_select_related = ["created_by"]
     fields = ("message_id", "created_at", "created_by", "transfers", "total", "download_link")
     readonly_fields = fields
+    change_list_template = "payments/admin/sepa_file_change_list.html"
 
     def get_urls(self):
         return [
@@ -97,6 +98,7 @@ class WalletWithdrawalAdmin(ReadOnlyMixin, TenantScopedAdmin):
         "file_state",
     )
     readonly_fields = fields
+    change_list_template = "payments/admin/sepa_file_change_list.html"  # underlined breadcrumbs
 
     def scope_queryset(self, request: HttpRequest, queryset):
         # The wallets this secretary sees (her schools' families), as on the wallets' page.
