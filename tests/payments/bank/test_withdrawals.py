@@ -310,3 +310,44 @@ def test_earlier_files_are_listed_and_downloaded_again(
     assert outsider_admin_client.get(download).status_code == 404
     other = outsider_admin_client.get(files_url)
     assert other.status_code == 200 and "12,50" not in other.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_withdrawals_and_exports_never_overdraw_nor_send_twice(
+    tenant_a, secretary, parent
+):
+    from django.db import connection
+
+    from tests.payments.test_concurrency import run_in_threads
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks)")
+    tenant_a.iban = "BE68539007547034"
+    tenant_a.save(update_fields=["iban"])
+    funded = fund(parent, 1000, tenant=tenant_a)
+
+    def withdraw():
+        return wallet_withdraw(
+            wallet=funded,
+            amount_cents=400,
+            iban=PARENT_IBAN,
+            holder_name="",
+            reason="départ",
+            by=secretary,
+        )
+
+    # given a wallet of 10 €, when four secretaries pay 4 € back at the same moment
+    results = run_in_threads([withdraw] * 4, tenant=tenant_a)
+    # then two pass and two are refused: never below zero
+    outcomes = sorted(type(value).__name__ for _kind, value in results)
+    assert outcomes == ["InsufficientCredit", "InsufficientCredit"] + ["WalletWithdrawal"] * 2
+    assert Wallet.objects.get(pk=funded.pk).balance_cents == 200
+    # and two exports at once put each withdrawal in exactly one file
+    exports = run_in_threads(
+        [lambda: transfers_export(tenant=tenant_a, by=secretary)] * 2, tenant=tenant_a
+    )
+    files = [value for kind, value in exports if kind == "ok" and value is not None]
+    assert len(files) == 1 and files[0].transfers == 2
+    assert set(WalletWithdrawal.objects.values_list("transfer_file", flat=True)) == {files[0].pk}
+    assert ledger_reconcile() == ([], [])
