@@ -139,3 +139,18 @@ class WithdrawalInDebt(PaymentError):
 
 class WithdrawalReasonMissing(PaymentError):
     message = _("Indiquez le motif du remboursement (par exemple : départ de l'école).")
+
+
+class WithdrawalRequestPending(PaymentError):
+    message = _(
+        "Une demande de remboursement de votre solde attend déjà le secrétariat : "
+        "il la traitera avant toute nouvelle demande."
+    )
+
+
+class WithdrawalRequestNotPending(PaymentError):
+    message = _("Cette demande de remboursement a déjà été traitée.")
+
+
+class WithdrawalRefusalReasonMissing(PaymentError):
+    message = _("Indiquez pourquoi la demande est refusée : le parent verra ce motif.")

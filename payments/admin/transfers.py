@@ -1,5 +1,6 @@
 """Money leaving for bank accounts, read-only: the wallet withdrawals a secretary recorded, and
-the SEPA credit-transfer files (pain.001) already made, each downloadable again."""
+the SEPA credit-transfer files (pain.001) already made, each downloadable again, and the
+parents' requests to have their balance paid back."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.http import request_user
 from payments import selectors
 from payments.admin.common import ReadOnlyMixin, own_object
-from payments.models import SepaTransferFile, WalletWithdrawal
+from payments.models import (
+    SepaTransferFile,
+    WalletWithdrawal,
+    WithdrawalRequest,
+    WithdrawalRequestStatus,
+)
 from payments.money import format_cents, iban_display
 from portal.admin_site import TenantScopedAdmin, admin_site
 from tenants.http import request_tenant
@@ -134,4 +140,68 @@ class WalletWithdrawalAdmin(ReadOnlyMixin, TenantScopedAdmin):
             url,
             _("dans le fichier du %(date)s")
             % {"date": timezone.localtime(exported.created_at).strftime("%d/%m/%Y %H:%M")},
+        )
+
+
+@admin.register(WithdrawalRequest, site=admin_site)
+class WithdrawalRequestAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    """Parents' requests to have their balance paid back: the secretary opens each from here,
+    checks it, and records the withdrawal or refuses it."""
+
+    list_display = [
+        "created_at",
+        "owner_name",
+        "amount",
+        "iban_display",
+        "holder_name",
+        "status",
+        "handle_link",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["wallet__owner"]
+    fields = (
+        "wallet",
+        "amount",
+        "iban_display",
+        "holder_name",
+        "note",
+        "status",
+        "created_at",
+        "handled_by",
+        "handled_at",
+        "refusal_reason",
+        "withdrawal",
+    )
+    readonly_fields = fields
+    change_list_template = "payments/admin/sepa_file_change_list.html"  # underlined breadcrumbs
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        visible = selectors.wallets_visible_to(
+            viewer=request_user(request), tenant=request_tenant(request)
+        )
+        return queryset.filter(wallet__in=visible.values("pk"))
+
+    def get_actions(self, request: HttpRequest):
+        return {}
+
+    @admin.display(description=_("parent"), ordering="wallet__owner__last_name")
+    def owner_name(self, asked: WithdrawalRequest) -> str:
+        owner = asked.wallet.owner
+        return owner.full_name or owner.identifier
+
+    @admin.display(description=_("montant"), ordering="amount_cents")
+    def amount(self, asked: WithdrawalRequest) -> str:
+        return format_cents(asked.amount_cents)
+
+    @admin.display(description=_("IBAN"))
+    def iban_display(self, asked: WithdrawalRequest) -> str:
+        return iban_display(asked.iban)
+
+    @admin.display(description=_("traiter"))
+    def handle_link(self, asked: WithdrawalRequest) -> str:
+        if asked.status != WithdrawalRequestStatus.PENDING:
+            return "—"
+        url = reverse("admin:payments_wallet_withdraw", args=[asked.wallet_id])
+        return format_html(
+            '<a href="{}?demande={}">{}</a>', url, asked.pk, _("Vérifier et rembourser ou refuser")
         )

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.http import AuthenticatedRequest, request_user
@@ -16,7 +17,7 @@ from payments import selectors
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant
 from payments.admin.forms import TopUpForm, WithdrawalForm
 from payments.admin.jobs import may_reconcile
-from payments.bank.withdrawals import wallet_withdraw
+from payments.bank.withdrawals import wallet_withdraw, withdrawal_request_refuse
 from payments.exceptions import InsufficientCredit, PaymentError
 from payments.models import (
     LedgerLine,
@@ -24,6 +25,8 @@ from payments.models import (
     ReconciliationRun,
     Wallet,
     WalletWithdrawal,
+    WithdrawalRequest,
+    WithdrawalRequestStatus,
 )
 from payments.money import decimal_from_cents, format_cents, iban_display
 from payments.services.idempotency import new_idempotency_key
@@ -195,17 +198,36 @@ class WalletAdmin(TenantScopedAdmin):
 
     def withdraw_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         """Pay part or all of the balance back to a parent's bank account (a family leaving the
-        school): booked now, sent in the next pain.001 file."""
+        school): booked now, sent in the next pain.001 file. With `?demande=<id>`, the parent's
+        request prefills the form, and may be refused instead."""
         wallet = self._own_wallet(request, pk)
-        form = WithdrawalForm(
-            request.POST or None,
-            initial={
-                "key": new_idempotency_key(),
-                "amount": str(decimal_from_cents(wallet.balance_cents)).replace(".", ","),
-                "holder_name": wallet.owner.full_name,
-            },
-        )
-        if request.method == "POST" and form.is_valid():
+        asked = self._pending_request(request, wallet)
+        initial = {
+            "key": new_idempotency_key(),
+            "amount": str(decimal_from_cents(wallet.balance_cents)).replace(".", ","),
+            "holder_name": wallet.owner.full_name,
+        }
+        if asked is not None:
+            initial.update(
+                amount=str(decimal_from_cents(asked.amount_cents)).replace(".", ","),
+                iban=iban_display(asked.iban),
+                holder_name=asked.holder_name,
+                reason=_("Demande du parent du %(date)s")
+                % {"date": timezone.localtime(asked.created_at).strftime("%d/%m/%Y")},
+            )
+        form = WithdrawalForm(request.POST or None, initial=initial)
+        refusal_error = ""
+        if request.method == "POST" and request.POST.get("action") == "refuse" and asked:
+            try:
+                withdrawal_request_refuse(
+                    request=asked, by=request.user, reason=request.POST.get("refusal_reason", "")
+                )
+            except PaymentError as exc:
+                refusal_error = str(exc)
+            else:
+                self.message_user(request, _("Demande refusée."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:payments_wallet_change", args=[pk]))
+        elif request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 withdrawal = wallet_withdraw(
@@ -216,6 +238,7 @@ class WalletAdmin(TenantScopedAdmin):
                     reason=data["reason"],
                     by=request.user,
                     idempotency_key=data["key"],
+                    fulfils=asked,
                 )
             except InsufficientCredit as exc:
                 form.add_error(
@@ -257,8 +280,21 @@ class WalletAdmin(TenantScopedAdmin):
                 wallet=wallet,
                 form=form,
                 original=wallet,
+                asked=asked,
+                refusal_error=refusal_error,
             ),
-            status=400 if form.errors else 200,
+            status=400 if form.errors or refusal_error else 200,
+        )
+
+    def _pending_request(self, request: HttpRequest, wallet: Wallet) -> WithdrawalRequest | None:
+        """The parent's request named by `demande` (GET or POST): this wallet's, still waiting,
+        else 404."""
+        asked_id = request.POST.get("demande") or request.GET.get("demande")
+        if not asked_id:
+            return None
+        return get_object_or_404(
+            WithdrawalRequest.objects.filter(wallet=wallet, status=WithdrawalRequestStatus.PENDING),
+            pk=asked_id if str(asked_id).isdigit() else 0,
         )
 
 

@@ -2,13 +2,15 @@
 
 The secretary records it: the wallet is locked, the money leaves it at once (wallet → bank, one
 ledger transaction), and a pending `WalletWithdrawal` keeps the IBAN, the account holder, the
-reason and who asked; the transfer itself leaves in the next pain.001 file
-(`payments.bank.transfers.transfers_export`).
+reason and who recorded it; the transfer itself leaves in the next pain.001 file
+(`payments.bank.transfers.transfers_export`). A parent may ask for it from the wallet page
+(`WithdrawalRequest`): nothing moves until a secretary records it or refuses it.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -19,9 +21,20 @@ from payments.exceptions import (
     InvalidAmount,
     WithdrawalInDebt,
     WithdrawalReasonMissing,
+    WithdrawalRefusalReasonMissing,
+    WithdrawalRequestNotPending,
+    WithdrawalRequestPending,
 )
 from payments.ledger import LineSpec, ledger_post
-from payments.models import Account, RequestKind, TransactionKind, Wallet, WalletWithdrawal
+from payments.models import (
+    Account,
+    RequestKind,
+    TransactionKind,
+    Wallet,
+    WalletWithdrawal,
+    WithdrawalRequest,
+    WithdrawalRequestStatus,
+)
 from payments.services.idempotency import wallet_request_replayed, wallet_request_store
 
 
@@ -34,10 +47,14 @@ def wallet_withdraw(
     reason: str,
     by: User,
     idempotency_key: str | None = None,
+    fulfils: WithdrawalRequest | None = None,
 ) -> WalletWithdrawal:
     """Take `amount_cents` out of the wallet towards `iban`: booked now, sent in the next
     pain.001 file. Refused beyond the balance (InsufficientCredit) and while the wallet owes the
-    school (WithdrawalInDebt); a replay of the same idempotency key returns the first one."""
+    school (WithdrawalInDebt); a replay of the same idempotency key returns the first one.
+    `fulfils`: the parent's request it answers, closed in the same transaction."""
+    if fulfils is not None and fulfils.wallet_id != wallet.pk:
+        raise WithdrawalRequestNotPending()
     if amount_cents <= 0:
         raise InvalidAmount()
     target = iban_checked(iban)
@@ -89,5 +106,74 @@ def wallet_withdraw(
             wallet_request_store(
                 wallet=locked, key=idempotency_key, kind=RequestKind.WITHDRAWAL, transaction_=tx
             )
+        if fulfils is not None:
+            closed = WithdrawalRequest.objects.filter(
+                pk=fulfils.pk, status=WithdrawalRequestStatus.PENDING
+            ).update(
+                status=WithdrawalRequestStatus.DONE,
+                withdrawal=withdrawal,
+                handled_by=by,
+                handled_at=timezone.now(),
+            )
+            if not closed:  # refused or answered meanwhile: nothing is written
+                raise WithdrawalRequestNotPending()
     wallet.balance_cents = locked.balance_cents
     return withdrawal
+
+
+def withdrawal_request_create(
+    *, wallet: Wallet, amount_cents: int, iban: str, holder_name: str, note: str, by: User
+) -> WithdrawalRequest:
+    """The wallet's owner asks for `amount_cents` to be paid back to `iban`; a secretary
+    records it (or refuses). One request waits at a time."""
+    if by.pk != wallet.owner_id:
+        raise ValueError("only the wallet's owner asks for its balance")
+    if amount_cents <= 0:
+        raise InvalidAmount()
+    target = iban_checked(iban)
+    with transaction.atomic():
+        locked = locks.wallet_lock(wallet_id=wallet.pk)
+        if locked.debt_cents:
+            raise WithdrawalInDebt(debt_cents=locked.debt_cents)
+        if amount_cents > locked.balance_cents:
+            raise InsufficientCredit(
+                missing_cents=amount_cents - locked.balance_cents,
+                balance_cents=locked.balance_cents,
+                amount_cents=amount_cents,
+            )
+        try:
+            with transaction.atomic():
+                return WithdrawalRequest.objects.create(
+                    tenant=locked.tenant,
+                    wallet=locked,
+                    amount_cents=amount_cents,
+                    iban=target.compact,
+                    holder_name=" ".join(holder_name.split())[:70] or by.full_name,
+                    note=note.strip()[:300],
+                )
+        except IntegrityError:
+            raise WithdrawalRequestPending() from None
+
+
+def withdrawal_request_refuse(
+    *, request: WithdrawalRequest, by: User, reason: str
+) -> WithdrawalRequest:
+    """The secretary refuses the parent's request, with a reason the parent sees."""
+    reason = reason.strip()[:300]
+    if not reason:
+        raise WithdrawalRefusalReasonMissing()
+    now = timezone.now()
+    refused = WithdrawalRequest.objects.filter(
+        pk=request.pk, status=WithdrawalRequestStatus.PENDING
+    ).update(
+        status=WithdrawalRequestStatus.REFUSED, handled_by=by, handled_at=now, refusal_reason=reason
+    )
+    if not refused:
+        raise WithdrawalRequestNotPending()
+    request.status, request.handled_by, request.handled_at = (
+        WithdrawalRequestStatus.REFUSED,
+        by,
+        now,
+    )
+    request.refusal_reason = reason
+    return request

@@ -445,6 +445,8 @@ from payments.models.bank import BankLineStatus as BankLineStatus  # noqa: E402
 from payments.models.bank import HeldReason as HeldReason  # noqa: E402
 from payments.models.bank import SepaTransferFile as SepaTransferFile  # noqa: E402
 from payments.models.bank import WalletWithdrawal as WalletWithdrawal  # noqa: E402
+from payments.models.bank import WithdrawalRequest as WithdrawalRequest  # noqa: E402
+from payments.models.bank import WithdrawalRequestStatus as WithdrawalRequestStatus  # noqa: E402
 from payments.models.jobs import ExportFormat as ExportFormat  # noqa: E402
 from payments.models.jobs import ExportJob as ExportJob  # noqa: E402
 from payments.models.jobs import ReconciliationRun as ReconciliationRun  # noqa: E402

@@ -248,3 +248,77 @@ class WalletWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wallet} — {self.amount_cents}"
+
+
+class WithdrawalRequestStatus(models.TextChoices):
+    PENDING = "pending", _("en attente du secrétariat")
+    DONE = "done", _("remboursement enregistré")
+    REFUSED = "refused", _("refusée")
+
+
+class WithdrawalRequest(models.Model):
+    """A parent asks for the wallet's balance to be paid back to a bank account. Nothing moves
+    until a secretary checks it and records the withdrawal (or refuses, with a reason): a stolen
+    session alone never sends a family's money to a stranger's account."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    wallet = models.ForeignKey(
+        Wallet,
+        on_delete=models.PROTECT,
+        related_name="withdrawal_requests",
+        verbose_name=_("portefeuille"),
+    )
+    amount_cents = models.BigIntegerField(_("montant demandé (centimes)"))
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder_name = models.CharField(_("titulaire du compte"), max_length=70)
+    note = models.CharField(_("message du parent"), max_length=300, blank=True)
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=WithdrawalRequestStatus.choices,
+        default=WithdrawalRequestStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    refusal_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+    withdrawal = models.OneToOneField(
+        WalletWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+        verbose_name=_("remboursement"),
+    )
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("demande de remboursement du solde")
+        verbose_name_plural = _("demandes de remboursement du solde")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wallet"],
+                condition=models.Q(status="pending"),
+                name="withdrawal_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="withdrawal_request_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "status", "-created_at"], name="withdrawal_request_state_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wallet} — {self.amount_cents}"
