@@ -164,11 +164,16 @@ class WithdrawalForm(forms.Form):
         max_length=42,
         help_text=_("Par exemple BE71 0961 2345 6769."),
     )
-    holder_name = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    holder_name = forms.CharField(
+        label=_("Titulaire du compte"),
+        max_length=70,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
     reason = forms.CharField(
         label=_("Motif"),
         max_length=300,
         help_text=_("Par exemple : départ de l'école en juin."),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

@@ -159,3 +159,53 @@ def test_secretary_pays_a_balance_back_and_downloads_the_file_again(
         row.get_by_role("link", name="Télécharger (pain.001)").click()
     assert again.value.path().read_text(encoding="utf-8") == content
     assert again.value.suggested_filename.startswith("virements-")
+
+
+def test_parent_asks_for_the_balance_and_the_secretary_records_it(
+    page, context, browser, tenant_url, live_server, tenant_a, secretary, parent, axe_check
+):
+    tenant_a.iban, tenant_a.payments = IBAN, True
+    tenant_a.save()
+    fund(wallet_get_or_create(tenant=tenant_a, owner=parent), 3000)
+
+    # the parent asks, from the wallet page, for 25 € back (a wrong IBAN first)
+    parent_client = Client(HTTP_HOST=HOST_A)
+    parent_client.force_login(parent)
+    parent_context = browser.new_context()
+    parent_context.add_cookies(
+        [{"name": "sessionid", "value": parent_client.cookies["sessionid"].value,
+          "url": tenant_url(HOST_A)}]
+    )  # fmt: skip
+    parent_page = parent_context.new_page()
+    parent_page.goto(tenant_url(HOST_A, "/paiements/portefeuille/"))
+    parent_page.get_by_text("Demander le remboursement de mon solde").click()
+    expect(parent_page.get_by_label("Titulaire du compte")).to_have_value("Dubois Jacqueline")
+    axe_check(parent_page)
+    parent_page.get_by_label(re.compile(r"^Montant\W*$")).fill("25,00")
+    parent_page.get_by_label("IBAN de votre compte").fill("BE71 0961 2345 6760")
+    parent_page.get_by_role("button", name="Envoyer la demande").click()
+    expect(parent_page.get_by_role("alert")).to_contain_text("IBAN invalide")
+    axe_check(parent_page)
+    parent_page.get_by_label("IBAN de votre compte").fill("BE71 0961 2345 6769")
+    parent_page.get_by_role("button", name="Envoyer la demande").click()
+    expect(parent_page.get_by_test_id("withdrawal-request")).to_contain_text(
+        "attend le secrétariat"
+    )
+    expect(parent_page.get_by_test_id("balance")).to_have_text("30,00\xa0€")
+
+    # the secretary finds it among the requests and records it, prefilled
+    logged_in(context, tenant_url, secretary)
+    page.goto(tenant_url(HOST_A, "/admin/payments/withdrawalrequest/"))
+    axe_check(page)
+    page.get_by_role("link", name="Vérifier et rembourser ou refuser").click()
+    expect(page.get_by_label("Montant à rembourser")).to_have_value("25,00")
+    expect(page.get_by_label("IBAN du compte à créditer")).to_have_value("BE71 0961 2345 6769")
+    axe_check(page)
+    page.get_by_role("button", name="Enregistrer le remboursement").click()
+    expect(page.get_by_text("Remboursement de 25,00 € vers BE71 0961 2345 6769")).to_be_visible()
+
+    # the parent sees it done, the money gone from the wallet
+    parent_page.reload()
+    expect(parent_page.get_by_test_id("withdrawal-request")).to_contain_text("est traitée")
+    expect(parent_page.get_by_test_id("balance")).to_have_text("5,00\xa0€")
+    parent_context.close()
