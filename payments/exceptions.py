@@ -106,3 +106,51 @@ class BankLineNotWaiting(PaymentError):
 
     def __str__(self) -> str:
         return str(self.reason or self.message)
+
+
+class InvalidIban(PaymentError):
+    """An IBAN that schwifty refuses, or one outside the SEPA zone (no pain.001 transfer)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(_("IBAN invalide : %(reason)s") % {"reason": self.reason})
+
+
+class WithdrawalInDebt(PaymentError):
+    """A wallet that owes the school (a reversed transfer already spent) pays nothing back."""
+
+    def __init__(self, *, debt_cents: int) -> None:
+        super().__init__(debt_cents)
+        self.debt_cents = debt_cents
+
+    def __str__(self) -> str:
+        return str(
+            _(
+                "Ce portefeuille doit %(debt)s à l'école (un virement contre-passé par la banque "
+                "après avoir été dépensé) : rien ne peut être remboursé avant que cette dette "
+                "soit réglée."
+            )
+            % {"debt": format_cents(self.debt_cents)}
+        )
+
+
+class WithdrawalReasonMissing(PaymentError):
+    message = _("Indiquez le motif du remboursement (par exemple : départ de l'école).")
+
+
+class WithdrawalRequestPending(PaymentError):
+    message = _(
+        "Une demande de remboursement de votre solde attend déjà le secrétariat : "
+        "il la traitera avant toute nouvelle demande."
+    )
+
+
+class WithdrawalRequestNotPending(PaymentError):
+    message = _("Cette demande de remboursement a déjà été traitée.")
+
+
+class WithdrawalRefusalReasonMissing(PaymentError):
+    message = _("Indiquez pourquoi la demande est refusée : le parent verra ce motif.")

@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from payments.bank.transfers import iban_checked
+from payments.exceptions import InvalidIban
 from payments.money import parse_euros
 
 
@@ -87,3 +89,25 @@ class EurosField(forms.CharField):
         if cents <= 0:
             raise forms.ValidationError(_("Le montant doit être positif."))
         return cents
+
+
+class WithdrawalRequestForm(forms.Form):
+    """A parent asks for the wallet's balance back on a bank account (schwifty checks the IBAN;
+    the secretary checks the rest before anything moves)."""
+
+    amount = EurosField(label=_("Montant"), help_text=_("En euros, par exemple 20,00."))
+    iban = forms.CharField(
+        label=_("IBAN de votre compte"),
+        max_length=42,
+        help_text=_("Par exemple BE71 0961 2345 6769."),
+    )
+    holder_name = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    note = forms.CharField(
+        label=_("Message pour le secrétariat (facultatif)"), max_length=300, required=False
+    )
+
+    def clean_iban(self) -> str:
+        try:
+            return iban_checked(self.cleaned_data["iban"]).compact
+        except InvalidIban as exc:
+            raise forms.ValidationError(str(exc)) from None

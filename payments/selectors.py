@@ -19,6 +19,7 @@ from payments.models import (
     InvitationStatus,
     LedgerLine,
     Wallet,
+    WithdrawalRequest,
 )
 from tenants.features import tenant_has_feature
 from tenants.models import Tenant
@@ -100,6 +101,11 @@ def wallet_lines(*, wallet: Wallet) -> QuerySet[LedgerLine]:
         .select_related("transaction")
         .order_by("-pk")
     )
+
+
+def withdrawal_request_latest(*, wallet: Wallet) -> WithdrawalRequest | None:
+    """The parent's last request to have the balance paid back (what the wallet page shows)."""
+    return WithdrawalRequest.objects.filter(wallet=wallet).order_by("-created_at", "-pk").first()
 
 
 def wallet_lines_between(*, wallet: Wallet, start: date, end: date) -> list[LedgerLine]:

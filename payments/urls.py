@@ -15,6 +15,11 @@ urlpatterns = [
     path("portefeuille/", views.wallet, name="wallet"),
     path("portefeuille/paiement-automatique/", views.wallet_auto_pay, name="wallet_auto_pay"),
     path("portefeuille/releve/", views.statement, name="statement"),
+    path(
+        "portefeuille/remboursement/",
+        views.wallet_withdrawal_request,
+        name="wallet_withdrawal_request",
+    ),
     path("portefeuille/recharger.pdf", views.top_up_sheet, name="top_up_sheet"),
     path("calendrier/", views.calendar_month, name="calendar"),
     path("calendrier/nouvelle-adresse/", views.calendar_feed_renew, name="calendar_renew"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import MemberRequest
 from payments import documents, selectors
+from payments.bank.withdrawals import withdrawal_request_create
 from payments.exceptions import (
     IdempotencyKeyReused,
     InsufficientCredit,
@@ -35,6 +36,7 @@ from payments.forms import (
     QrAmountForm,
     StatementForm,
     WalletAutoPayForm,
+    WithdrawalRequestForm,
 )
 from payments.ical import ical_feed
 from payments.models import ActivityKind, Invitation, InvitationStatus, Wallet
@@ -308,8 +310,17 @@ def receipt(request: MemberRequest, pk: int) -> HttpResponse:
 @feature_required("payments")
 def wallet(request: MemberRequest) -> HttpResponse:
     """ "Mon portefeuille": balance, how to top up (IBAN, structured communication, EPC QR),
-    the history with its running balance."""
-    wallet = _wallet(request)
+    the history with its running balance, and asking for the balance back."""
+    return _wallet_page(request, _wallet(request))
+
+
+def _wallet_page(
+    request: MemberRequest,
+    wallet: Wallet,
+    *,
+    withdrawal_form: WithdrawalRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     qr_form = QrAmountForm(request.GET or None)
     amount = qr_form.cleaned_data["montant"] if qr_form.is_bound and qr_form.is_valid() else None
     lines = selectors.wallet_lines(wallet=wallet)
@@ -319,6 +330,12 @@ def wallet(request: MemberRequest) -> HttpResponse:
             debtor=request.user,
             payment_id__in=[line.transaction_id for line in page.object_list],
         ).values_list("payment_id", "pk")
+    )
+    withdrawal_form = withdrawal_form or WithdrawalRequestForm(
+        initial={
+            "amount": str(decimal_from_cents(wallet.balance_cents)).replace(".", ","),
+            "holder_name": request.user.full_name,
+        }
     )
     return render(
         request,
@@ -332,9 +349,49 @@ def wallet(request: MemberRequest) -> HttpResponse:
                 initial={"auto_pay_default": wallet.auto_pay_default}
             ),
             "statement_form": StatementForm(initial=StatementForm.initial_period()),
+            "withdrawal_form": withdrawal_form,
+            "withdrawal_request": selectors.withdrawal_request_latest(wallet=wallet),
             **documents.top_up_context(wallet=wallet, amount_cents=amount),
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+@feature_required("payments")
+def wallet_withdrawal_request(request: MemberRequest) -> HttpResponse:
+    """The parent asks for the balance back on a bank account; the secretary records it."""
+    wallet = _wallet(request)
+    form = WithdrawalRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            withdrawal_request_create(
+                wallet=wallet,
+                amount_cents=form.cleaned_data["amount"],
+                iban=form.cleaned_data["iban"],
+                holder_name=form.cleaned_data["holder_name"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except InsufficientCredit as exc:
+            form.add_error(
+                "amount",
+                _("Votre portefeuille contient %(balance)s : vous ne pouvez pas demander plus.")
+                % {"balance": format_cents(exc.balance_cents)},
+            )
+        except PaymentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Votre demande est envoyée au secrétariat : après vérification, le virement "
+                    "vers votre compte part avec le prochain lot de l'école."
+                ),
+            )
+            return redirect("payments:wallet")
+    return _wallet_page(request, wallet, withdrawal_form=form, status=400)
 
 
 @login_required

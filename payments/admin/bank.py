@@ -20,7 +20,7 @@ from accounts.http import AuthenticatedRequest, request_user
 from payments import bank
 from payments.admin.common import ReadOnlyMixin, admin_context, needs_tenant, own_object
 from payments.admin.forms import BankUploadForm
-from payments.bank import refunds, suspense
+from payments.bank import refunds, suspense, transfers
 from payments.exceptions import PaymentError
 from payments.models import BankImport, BankImportStatus, BankLine, BankLineStatus, Wallet
 from payments.money import format_cents, iban_display
@@ -122,7 +122,7 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
         if not (request.user.is_secretary or request.user.is_tenant_admin):
             raise PermissionDenied
         try:
-            exported = refunds.refunds_export(tenant=tenant, by=request.user)
+            exported = transfers.transfers_export(tenant=tenant, by=request.user)
         except PaymentError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             exported = None
@@ -138,7 +138,10 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        extra = {"refunds_file_url": reverse("admin:payments_bankline_refunds_file")}
+        extra = {
+            "refunds_file_url": reverse("admin:payments_bankline_refunds_file"),
+            "transfer_files_url": reverse("admin:payments_sepatransferfile_changelist"),
+        }
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def resolve_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:

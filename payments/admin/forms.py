@@ -1,4 +1,5 @@
-"""The forms of the payments admin: an activity, whom to invite, a top-up, a bank statement."""
+"""The forms of the payments admin: an activity, whom to invite, a top-up, a withdrawal to a
+parent's bank account, a bank statement."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from payments import bank
+from payments.bank.transfers import iban_checked
+from payments.exceptions import InvalidIban
 from payments.forms import DateInput, EurosField
 from payments.models import Activity
 from payments.money import decimal_from_cents
@@ -148,6 +151,37 @@ class TopUpForm(forms.Form):
         help_text=_("Par exemple : virement du 12/09, nom du donneur d'ordre."),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class WithdrawalForm(forms.Form):
+    """Pay part or all of a wallet's balance back to a bank account (schwifty checks the IBAN)."""
+
+    amount = EurosField(
+        label=_("Montant à rembourser"), help_text=_("En euros, par exemple 20,00.")
+    )
+    iban = forms.CharField(
+        label=_("IBAN du compte à créditer"),
+        max_length=42,
+        help_text=_("Par exemple BE71 0961 2345 6769."),
+    )
+    holder_name = forms.CharField(
+        label=_("Titulaire du compte"),
+        max_length=70,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        help_text=_("Par exemple : départ de l'école en juin."),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_iban(self) -> str:
+        try:
+            return iban_checked(self.cleaned_data["iban"]).compact
+        except InvalidIban as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class BankUploadForm(forms.Form):

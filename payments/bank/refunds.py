@@ -1,9 +1,8 @@
 """Refunds of transfers that waited in suspense, leaving as a SEPA credit-transfer file.
 
 `suspense_refund` takes a waiting transfer out of suspense towards the payer's IBAN (checked by
-schwifty); `refunds_export` gathers every refund not sent yet into one pain.001.001.03 file,
-written and validated against its schema by `sepaxml` (never hand-written XML), for the school
-to upload to its bank.
+schwifty); `payments.bank.transfers.transfers_export` (also `refunds_export` here) gathers every
+refund and wallet withdrawal not sent yet into one pain.001.001.03 file for the school's bank.
 """
 
 from __future__ import annotations
@@ -11,32 +10,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
-from sepaxml import SepaTransfer
 
 from accounts.models import User
 from payments.bank.suspense import _waiting_line_lock
-from payments.exceptions import BankLineNotWaiting
+from payments.bank.transfers import SCHEMA, iban_checked, transfers_export
 from payments.ledger import LineSpec, ledger_post
-from payments.models import (
-    Account,
-    BankLine,
-    BankLineStatus,
-    SepaTransferFile,
-    TransactionKind,
-)
-from payments.money import format_cents, iban_display
-from tenants.models import Tenant
-
-SCHEMA = "pain.001.001.03"
-
-
-def iban_checked(text: str) -> IBAN:
-    try:
-        return IBAN(text)
-    except SchwiftyException as exc:
-        raise BankLineNotWaiting(_("IBAN invalide (%(reason)s).") % {"reason": str(exc)}) from exc
+from payments.models import Account, BankLine, BankLineStatus, TransactionKind
+from payments.money import iban_display
 
 
 def suspense_refund(*, line: BankLine, iban: str, by: User, note: str = "") -> BankLine:
@@ -72,63 +52,15 @@ def suspense_refund(*, line: BankLine, iban: str, by: User, note: str = "") -> B
     return locked
 
 
-def refunds_export(*, tenant: Tenant, by: User | None) -> SepaTransferFile | None:
-    """One pain.001 file with every refund not sent yet; None if there is none."""
-    if not tenant.iban:
-        raise BankLineNotWaiting(
-            _("L'IBAN de l'établissement n'est pas configuré : aucun fichier de virements.")
-        )
-    with transaction.atomic():
-        lines = list(
-            BankLine.objects.select_for_update(of=("self",))
-            .filter(tenant=tenant, status=BankLineStatus.REFUND_PENDING, refund_file=None)
-            .order_by("pk")
-        )
-        if not lines:
-            return None
-        own = IBAN(tenant.iban)
-        config = {
-            "name": (tenant.creditor_name or tenant.display_name or tenant.name)[:70],
-            "IBAN": own.compact,
-            "batch": True,
-            "currency": "EUR",
-        }
-        if own.bic is not None:
-            config["BIC"] = str(own.bic)
-        sepa = SepaTransfer(config, schema=SCHEMA, clean=True)
-        today = timezone.localdate()
-        for line in lines:
-            target = IBAN(line.refund_iban)
-            payment = {
-                "name": (line.debtor_name or _("Donneur d'ordre"))[:70],
-                "IBAN": target.compact,
-                "amount": line.amount_cents,
-                "execution_date": today,
-                "description": (
-                    _("Remboursement de votre virement du %(date)s (%(amount)s)")
-                    % {
-                        "date": line.booking_date.strftime("%d/%m/%Y") if line.booking_date else "",
-                        "amount": format_cents(line.amount_cents),
-                    }
-                )[:140],
-                "endtoend_id": f"CARTABLE-{line.pk}",
-            }
-            if target.bic is not None:
-                payment["BIC"] = str(target.bic)
-            sepa.add_payment(payment)
-        content = sepa.export(validate=True).decode()
-        exported = SepaTransferFile.objects.create(
-            tenant=tenant,
-            message_id=sepa.msg_id[:35],
-            transfers=len(lines),
-            total_cents=sum(line.amount_cents for line in lines),
-            content=content,
-            created_by=by,
-        )
-        BankLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-            status=BankLineStatus.REFUNDED, refund_file=exported
-        )
-    return exported
+# The file now carries wallet withdrawals too (payments.bank.transfers); the old name stays.
+refunds_export = transfers_export
 
 
-__all__ = ["iban_checked", "iban_display", "refunds_export", "suspense_refund"]
+__all__ = [
+    "SCHEMA",
+    "iban_checked",
+    "iban_display",
+    "refunds_export",
+    "suspense_refund",
+    "transfers_export",
+]

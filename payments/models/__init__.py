@@ -316,6 +316,8 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("remboursement")
     SUSPENSE = "suspense", _("virement en attente")
     REVERSAL = "reversal", _("contre-passation bancaire")
+    # Money paid back from a wallet to a parent's bank account (pain.001).
+    WITHDRAWAL = "withdrawal", _("remboursement du solde")
 
 
 class Account(models.TextChoices):
@@ -410,6 +412,7 @@ class RequestKind(models.TextChoices):
     PAY = "pay", _("paiement")
     DECLINE = "decline", _("refus")
     TOP_UP = "top_up", _("rechargement")
+    WITHDRAWAL = "withdrawal", _("remboursement du solde")
 
 
 class WalletRequest(models.Model):
@@ -447,6 +450,9 @@ from payments.models.bank import BankLine as BankLine  # noqa: E402
 from payments.models.bank import BankLineStatus as BankLineStatus  # noqa: E402
 from payments.models.bank import HeldReason as HeldReason  # noqa: E402
 from payments.models.bank import SepaTransferFile as SepaTransferFile  # noqa: E402
+from payments.models.bank import WalletWithdrawal as WalletWithdrawal  # noqa: E402
+from payments.models.bank import WithdrawalRequest as WithdrawalRequest  # noqa: E402
+from payments.models.bank import WithdrawalRequestStatus as WithdrawalRequestStatus  # noqa: E402
 from payments.models.jobs import ExportFormat as ExportFormat  # noqa: E402
 from payments.models.jobs import ExportJob as ExportJob  # noqa: E402
 from payments.models.jobs import ReconciliationRun as ReconciliationRun  # noqa: E402

@@ -1,5 +1,6 @@
 """Bank statements: each imported file, one row per real transfer in it (its state, what it was
-booked to), and the SEPA credit-transfer files of refunds. Re-exported by `payments.models`."""
+booked to), the SEPA credit-transfer files of refunds, and the wallet withdrawals they carry.
+Re-exported by `payments.models`."""
 
 from django.conf import settings
 from django.db import models
@@ -72,7 +73,8 @@ class BankLineStatus(models.TextChoices):
 
 class SepaTransferFile(models.Model):
     """A SEPA credit-transfer file (pain.001) for the school to upload to its bank: refunds of
-    transfers that waited in suspense. Kept as generated, for the audit."""
+    transfers that waited in suspense and wallet withdrawals. Kept as generated, for the audit
+    and to be downloaded again."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     message_id = models.CharField(max_length=35)
@@ -90,6 +92,7 @@ class SepaTransferFile(models.Model):
         verbose_name = _("fichier de virements SEPA")
         verbose_name_plural = _("fichiers de virements SEPA")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="sepa_file_recent_idx")]
 
     def __str__(self) -> str:
         return self.message_id
@@ -185,3 +188,137 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return self.entry_ref
+
+
+class WalletWithdrawal(models.Model):
+    """Money paid back from a wallet to a parent's bank account (a family leaving the school).
+    Booked at once (wallet → bank, its `transaction`); the transfer itself leaves in the next
+    pain.001 file (`transfer_file`, empty until then). Who, when and why stay on the row."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    wallet = models.ForeignKey(
+        Wallet,
+        on_delete=models.PROTECT,
+        related_name="withdrawals",
+        verbose_name=_("portefeuille"),
+    )
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder_name = models.CharField(_("titulaire du compte"), max_length=70)
+    amount_cents = models.BigIntegerField(_("montant (centimes)"))
+    reason = models.CharField(_("motif"), max_length=300)
+    transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="+", verbose_name=_("écriture")
+    )
+    transfer_file = models.ForeignKey(
+        SepaTransferFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withdrawals",
+        verbose_name=_("fichier de virements"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+    created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("remboursement de solde")
+        verbose_name_plural = _("remboursements de solde")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="withdrawal_amount_positive"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="withdrawal_recent_idx"),
+            # What the next pain.001 file gathers: the few not sent yet.
+            models.Index(
+                fields=["tenant"],
+                condition=models.Q(transfer_file__isnull=True),
+                name="withdrawal_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wallet} — {self.amount_cents}"
+
+
+class WithdrawalRequestStatus(models.TextChoices):
+    PENDING = "pending", _("en attente du secrétariat")
+    DONE = "done", _("remboursement enregistré")
+    REFUSED = "refused", _("refusée")
+
+
+class WithdrawalRequest(models.Model):
+    """A parent asks for the wallet's balance to be paid back to a bank account. Nothing moves
+    until a secretary checks it and records the withdrawal (or refuses, with a reason): a stolen
+    session alone never sends a family's money to a stranger's account."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    wallet = models.ForeignKey(
+        Wallet,
+        on_delete=models.PROTECT,
+        related_name="withdrawal_requests",
+        verbose_name=_("portefeuille"),
+    )
+    amount_cents = models.BigIntegerField(_("montant demandé (centimes)"))
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder_name = models.CharField(_("titulaire du compte"), max_length=70)
+    note = models.CharField(_("message du parent"), max_length=300, blank=True)
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=WithdrawalRequestStatus.choices,
+        default=WithdrawalRequestStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    refusal_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+    withdrawal = models.OneToOneField(
+        WalletWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+        verbose_name=_("remboursement"),
+    )
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("demande de remboursement du solde")
+        verbose_name_plural = _("demandes de remboursement du solde")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wallet"],
+                condition=models.Q(status="pending"),
+                name="withdrawal_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="withdrawal_request_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "status", "-created_at"], name="withdrawal_request_state_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wallet} — {self.amount_cents}"

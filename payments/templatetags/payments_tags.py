@@ -3,7 +3,7 @@ from html import escape as html_escape
 from django import template
 from django.utils.safestring import SafeData, SafeString
 
-from payments.money import format_cents
+from payments.money import format_cents, iban_display
 
 register = template.Library()
 
@@ -14,6 +14,12 @@ def euros(cents) -> str:
     if cents is None or cents == "":
         return ""
     return format_cents(int(cents))
+
+
+@register.filter
+def iban(value) -> str:
+    """'BE71096123456769' → 'BE71 0961 2345 6769'."""
+    return iban_display(value or "")
 
 
 _ROW = (

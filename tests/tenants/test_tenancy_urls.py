@@ -24,6 +24,8 @@ from payments.models import (
     BankLineStatus,
     ExportJob,
     ReconciliationRun,
+    SepaTransferFile,
+    WithdrawalRequest,
 )
 from portal.admin_site import admin_site
 from recovery.codes import PhoneDevice
@@ -55,9 +57,11 @@ class World:
     recovery: Any
     export: Any
     reconciliation: Any
+    transfer_file: Any
 
 
 def build_world(*, tenant, school, parent) -> World:
+    from payments.bank.withdrawals import wallet_withdraw
     from payments.services.invitations import invitation_pay
 
     child = UserFactory(tenant=tenant, is_student=True, schools=[school], email="")
@@ -76,6 +80,16 @@ def build_world(*, tenant, school, parent) -> World:
         entry_ref="REF",
         amount_cents=900,
         status=BankLineStatus.SUSPENSE,
+    )
+    iban = "BE71096123456769"
+    wallet_withdraw(
+        wallet=wallet, amount_cents=100, iban=iban, holder_name="", reason="départ", by=parent
+    )
+    WithdrawalRequest.objects.create(
+        tenant=tenant, wallet=wallet, amount_cents=100, iban=iban, holder_name="x"
+    )
+    transfer_file = SepaTransferFile.objects.create(
+        tenant=tenant, message_id="M1", transfers=1, total_cents=100, content="<Document/>"
     )
     return World(
         parent=parent,
@@ -96,6 +110,7 @@ def build_world(*, tenant, school, parent) -> World:
         recovery=recovery_rows(tenant=tenant, user=parent),
         export=export_job(tenant=tenant),
         reconciliation=ReconciliationRun.objects.create(tenant=tenant, status="done"),
+        transfer_file=transfer_file,
     )
 
 
@@ -156,6 +171,8 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_activity_export_xlsx": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_activity_document": ("office", lambda w: {"pk": w.activity.pk}),
     "admin:payments_wallet_top_up": ("office", lambda w: {"pk": w.wallet.pk}),
+    "admin:payments_wallet_withdraw": ("office", lambda w: {"pk": w.wallet.pk}),
+    "admin:payments_sepatransferfile_download": ("office", lambda w: {"pk": w.transfer_file.pk}),
     "admin:payments_bankimport_preview": ("office", lambda w: {"pk": w.bank_import.pk}),
     "admin:payments_bankimport_apply": ("office", lambda w: {"pk": w.bank_import.pk}),
     "admin:payments_bankline_resolve": ("office", lambda w: {"pk": w.bank_line.pk}),

@@ -12,7 +12,7 @@ from defusedxml import ElementTree as ET
 from django.urls import reverse
 
 from payments.bank.refunds import refunds_export, suspense_refund
-from payments.exceptions import BankLineNotWaiting
+from payments.exceptions import InvalidIban
 from payments.ledger import ledger_reconcile
 from payments.models import BankLine, BankLineStatus, SepaTransferFile
 from tests.payments.bank.test_bank_cases import bank_cents, suspense_cents
@@ -26,7 +26,7 @@ def test_refund_then_pain001_file(tenant_a, secretary, waiting):  # noqa: F811
     tenant_a.creditor_name = "École Saint-Joseph ASBL"
     tenant_a.save(update_fields=["creditor_name"])
     first = waiting[0]
-    with pytest.raises(BankLineNotWaiting, match="IBAN invalide"):
+    with pytest.raises(InvalidIban, match="IBAN invalide : les chiffres de contrôle"):
         suspense_refund(line=first, iban="BE71 0961 2345 6760", by=secretary)
     suspense_refund(line=first, iban="be71 0961 2345 6769", by=secretary, note="erreur")
     assert suspense_cents() == 800 and bank_cents() == 800
