@@ -4,6 +4,7 @@ Unset, the variables give the embedded default: debug on, SQLite, a filesystem C
 a database cache, mails written to var/mail and shown in the dev inbox, demo tenants.
 """
 
+import ipaddress
 import shutil
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,8 @@ if DEMO_MODE:
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    # REMOTE_ADDR is the visitor's, behind trusted proxies too (CARTABLE_TRUSTED_PROXIES).
+    "portal.http.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -162,10 +165,11 @@ if REDIS_URL:
         }
     }
 else:
-    # Shared by the web server and the worker, unlike locmem.
+    # Shared by the web server and the worker, unlike locmem; its counters keep their expiry
+    # (portal/cache.py), so a limit holds its whole window.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "portal.cache.DatabaseCache",
             "LOCATION": "cartable_cache",
         }
     }
@@ -323,8 +327,18 @@ SECURE_HSTS_PRELOAD = not DEBUG
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Addresses or networks of the reverse proxies whose X-Forwarded-For is believed
-# (portal.http.client_ip); empty: the peer's address is the client's.
+# (portal.http.client_ip); empty: the peer's address is the client's. With DJANGO_BEHIND_PROXY
+# and none given, `check --deploy` warns (cartable.W002): every visitor would share one address.
 CARTABLE_TRUSTED_PROXIES = env_list("CARTABLE_TRUSTED_PROXIES", "")
+for _network in CARTABLE_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CARTABLE_TRUSTED_PROXIES: {_network!r} is no address") from exc
+# allauth reads REMOTE_ADDR (rewritten by portal.http.ClientAddressMiddleware), never its own
+# reading of X-Forwarded-For; its adapter asks portal.http.client_ip too.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SILENCED_SYSTEM_CHECKS = [
