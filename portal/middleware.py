@@ -44,6 +44,24 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class RejectNulMiddleware:
+    """A NUL character has no place in an address: PostgreSQL refuses it in any text, so a
+    `%00` in a path or a query parameter that a view looked up was a 500 there (and a plain
+    404 on SQLite). Forms refuse it in their own fields (Django's CharField validator)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or "\x00" in value
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
 class SignedInNoStoreMiddleware:
     """A page rendered for a signed-in person (profile, wallet, invitations, receipts) is theirs
     alone: neither a shared proxy nor the browser's disk keeps it, so the back button on a

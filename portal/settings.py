@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantMiddleware",
+    # After the tenant (its 400 page carries the tenant's branding), before any view.
+    "portal.middleware.RejectNulMiddleware",
     "portal.middleware.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tenants.middleware.TenantLocaleMiddleware",
