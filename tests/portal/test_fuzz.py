@@ -27,7 +27,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cast(tenant_a, school_a, parent, child1, outsider, django_capture_on_commit_callbacks):
-    """One row of most kinds, so that the pages of one object have an object to show."""
+    """Every feature on, and one row of most kinds, so that the pages of one object have an
+    object to show."""
+    tenant_a.two_step_reset = tenant_a.student_mailbox_reset = tenant_a.numen_lookup = True
+    tenant_a.save()
     museum = make_activity(tenant=tenant_a, school=school_a)
     handball = make_activity(
         tenant=tenant_a, school=school_a, title="Handball", kind=ActivityKind.OPTIONAL
@@ -105,6 +108,14 @@ def public(route: str) -> bool:
 def test_no_5xx_for_an_anonymous_visitor(cast):
     fuzzer = Fuzzer(Client(HTTP_HOST=HOST_A, raise_request_exception=False), per_page=20)
     run(fuzzer, paths(public, fuzzer.rng))
+
+
+def test_no_5xx_in_the_middle_of_a_recovery_flow(cast):
+    """A visitor who typed an address in the two-step flow sees its later steps' forms."""
+    client = Client(HTTP_HOST=HOST_A, raise_request_exception=False)
+    client.post("/compte-inaccessible/", {"address": "inconnu@example.be"})
+    fuzzer = Fuzzer(client, per_page=15)
+    run(fuzzer, paths(lambda route: route.startswith("compte-inaccessible/"), fuzzer.rng))
 
 
 def test_no_5xx_for_a_signed_in_parent(cast):
