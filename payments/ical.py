@@ -10,9 +10,19 @@ from django.utils.translation import gettext as _
 from payments.money import format_cents
 from payments.selectors import CalendarEvent
 
+# RFC 5545 §3.3.11: TEXT holds no control character but HTAB; a line break is written "\n".
+# A bare CR left raw in a title ended the property for some readers and let the rest of the
+# title inject properties of its own.
+_CONTROLS: dict[int, None] = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F])
+
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    escaped = (
+        line.translate(_CONTROLS).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        for line in lines
+    )
+    return "\\n".join(escaped)
 
 
 def _fold(line: str) -> str:

@@ -96,9 +96,14 @@ class PendingPage:
     wallet: WalletSummary | None
 
 
+# Far past any real list: a larger number is the last page, as a number past the end is; an
+# OFFSET of `?page=99999999999999999999` rows does not fit the database's integers (a 500).
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def _page_number(number: object) -> int:
     try:
-        return max(1, int(str(number)))
+        return min(max(1, int(str(number))), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 

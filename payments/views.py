@@ -431,13 +431,20 @@ def top_up_sheet(request: MemberRequest) -> HttpResponse:
 # --- Calendar ---------------------------------------------------------------------------------
 
 
+# The months the calendar shows: its grid reaches into the weeks around the month, and
+# `date` ends at year 1 and 9999 (`?mois=9999-12` was a 500).
+CALENDAR_YEARS = range(1900, 3000)
+
+
 def _month(value: str | None) -> date:
-    today = timezone.localdate()
+    """The month `?mois=YYYY-MM` names, or the current one for anything else."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        if year in CALENDAR_YEARS:
+            return date(year, month, 1)
     except (TypeError, ValueError):
-        return today.replace(day=1)
+        pass
+    return timezone.localdate().replace(day=1)
 
 
 @login_required

@@ -91,6 +91,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        # Django lets an empty `?_to_field=` through its check (it tests truthiness) and then
+        # looks up a field named "" (FieldDoesNotExist, a 500): empty names no field, the key.
+        return super().get_object(request, object_id, from_field or None)
+
     def _allowed(self, request: HttpRequest, action: str) -> bool:
         user = request.user
         if not user.is_authenticated:

@@ -1,7 +1,8 @@
 import ipaddress
+from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 
 # Like never_cache, without the time-stamped Expires header: recovery responses must not differ
@@ -11,12 +12,38 @@ no_store = cache_control(
 )
 
 
+# Where the decision is kept on the request: made once, before the middleware rewrites
+# REMOTE_ADDR with it.
+_DECIDED = "cartable.client_ip"
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The visitor's address: the peer's, unless the peer is a trusted proxy (DESIGN.md §3).
 
     Behind trusted proxies `X-Forwarded-For` is read from the right: the first address that is
     not itself a trusted proxy is the client (anything left of it may be forged by the client).
+    The one place that decides: `ClientAddressMiddleware` writes the answer into REMOTE_ADDR for
+    what reads it there (allauth's limits, django-otp, logs), the views ask here.
     """
+    if _DECIDED not in request.META:
+        request.META[_DECIDED] = _decide(request)
+    return request.META[_DECIDED]
+
+
+class ClientAddressMiddleware:
+    """First of all middleware: REMOTE_ADDR becomes the visitor's address (`client_ip`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        address = client_ip(request)
+        if address:
+            request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)
+
+
+def _decide(request: HttpRequest) -> str | None:
     peer = request.META.get("REMOTE_ADDR") or None
     if not peer or not _is_trusted(peer):
         return peer

@@ -9,6 +9,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 # No inline script anywhere: scripts are self-hosted files. Inline styles are allowed for the
 # tenant's colour variables only.
@@ -40,6 +41,43 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class RejectNulMiddleware:
+    """A NUL character has no place in an address: PostgreSQL refuses it in any text, so a
+    `%00` in a path or a query parameter that a view looked up was a 500 there (and a plain
+    404 on SQLite). Forms refuse it in their own fields (Django's CharField validator)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or "\x00" in value
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+class SignedInNoStoreMiddleware:
+    """A page rendered for a signed-in person (profile, wallet, invitations, receipts) is theirs
+    alone: neither a shared proxy nor the browser's disk keeps it, so the back button on a
+    family computer after logging out shows nothing. A response that chose its own caching (the
+    calendar feed, the admin's never_cache) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if "Cache-Control" not in response and user is not None and user.is_authenticated:
+            patch_cache_control(
+                response, no_store=True, no_cache=True, must_revalidate=True, private=True
+            )
         return response
 
 

@@ -6,6 +6,7 @@ a database cache, mails written to var/mail and shown in the dev inbox, demo ten
 
 import hashlib
 import hmac
+import ipaddress
 import shutil
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,14 @@ if DEMO_MODE:
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    # REMOTE_ADDR is the visitor's, behind trusted proxies too (CARTABLE_TRUSTED_PROXIES).
+    "portal.http.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantMiddleware",
+    # After the tenant (its 400 page carries the tenant's branding), before any view.
+    "portal.middleware.RejectNulMiddleware",
     "portal.middleware.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tenants.middleware.TenantLocaleMiddleware",
@@ -78,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenants.middleware.TenantUserGuardMiddleware",
+    "portal.middleware.SignedInNoStoreMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -197,10 +203,11 @@ if REDIS_URL:
         }
     }
 else:
-    # Shared by the web server and the worker, unlike locmem.
+    # Shared by the web server and the worker, unlike locmem; its counters keep their expiry
+    # (portal/cache.py), so a limit holds its whole window.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "portal.cache.DatabaseCache",
             "LOCATION": "cartable_cache",
         }
     }
@@ -358,8 +365,18 @@ SECURE_HSTS_PRELOAD = not DEBUG
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Addresses or networks of the reverse proxies whose X-Forwarded-For is believed
-# (portal.http.client_ip); empty: the peer's address is the client's.
+# (portal.http.client_ip); empty: the peer's address is the client's. With DJANGO_BEHIND_PROXY
+# and none given, `check --deploy` warns (cartable.W002): every visitor would share one address.
 CARTABLE_TRUSTED_PROXIES = env_list("CARTABLE_TRUSTED_PROXIES", "")
+for _network in CARTABLE_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CARTABLE_TRUSTED_PROXIES: {_network!r} is no address") from exc
+# allauth reads REMOTE_ADDR (rewritten by portal.http.ClientAddressMiddleware), never its own
+# reading of X-Forwarded-For; its adapter asks portal.http.client_ip too.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SILENCED_SYSTEM_CHECKS = [

@@ -7,4 +7,5 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Réseaux scolaires")
 
     def ready(self) -> None:
+        from portal import checks  # noqa: F401 - registers the system checks
         from tenants import signals  # noqa: F401 - connects the receivers
