@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from outbox.exceptions import DeliveryError, MessageNotResendable
 from outbox.models import Channel, Message, Status, mask_recipient
 from outbox.sms import get_sms_backend
-from portal.celery import BROKER_ERRORS
+from portal.celery import task_publish
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
@@ -239,15 +239,9 @@ def _enqueue(message_id: int, eta: datetime | None) -> None:
     """Publish the task. A broker outage must not break the caller: the sweep will retry."""
     from outbox.tasks import deliver_message
 
-    try:
-        if eta is not None and eta > timezone.now():
-            deliver_message.apply_async(args=(message_id,), eta=eta)
-        else:
-            deliver_message.apply_async(args=(message_id,))
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "outbox: message %s not queued (%s); the sweep will", message_id, type(exc).__name__
-        )
+    if eta is not None and eta <= timezone.now():
+        eta = None
+    task_publish(deliver_message, args=(message_id,), eta=eta)
 
 
 def _send(message: Message) -> None:

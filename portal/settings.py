@@ -152,13 +152,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache ------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Redis is a cache and a broker, never a single point of failure (README, "Outages"): a call to
+# it gives up after this many milliseconds (it answers in well under one on a LAN), then the
+# process leaves it alone for REDIS_RETRY_AFTER_SECONDS (portal.breaker) before one call probes.
+REDIS_TIMEOUT_MS = env_int("REDIS_TIMEOUT_MS", 500)
+REDIS_RETRY_AFTER_SECONDS = env_int("REDIS_RETRY_AFTER_SECONDS", 5)
+_REDIS_TIMEOUT = REDIS_TIMEOUT_MS / 1000
 if REDIS_URL:
     CACHES = {
+        # While Redis is down, every cache call goes to the database cache (portal.cache).
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cartable",
-        }
+            "OPTIONS": {
+                "FALLBACK": "fallback",
+                "RETRY_AFTER": REDIS_RETRY_AFTER_SECONDS,
+                "socket_timeout": _REDIS_TIMEOUT,
+                "socket_connect_timeout": _REDIS_TIMEOUT,
+            },
+        },
+        "fallback": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cartable_cache",
+            "KEY_PREFIX": "cartable",
+        },
     }
 else:
     # Shared by the web server and the worker, unlike locmem.
@@ -182,8 +200,16 @@ if not REDIS_URL:
         "polling_interval": 0.1,
     }
 else:
-    # Longer than the longest delayed mail, so Redis does not redeliver a waiting ETA task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest delayed mail, so Redis does not redeliver a waiting ETA task.
+        "visibility_timeout": 3600,
+        # A hung Redis must not hold a page: publishing gives up, the row waits for its sweep.
+        "socket_timeout": _REDIS_TIMEOUT,
+        "socket_connect_timeout": _REDIS_TIMEOUT,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = _REDIS_TIMEOUT
+    # One quick retry for a dropped connection; an outage is the sweeps' business.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -4,6 +4,7 @@ student number and portal username and receives a one-time link (recovery.tokens
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from outbox.services import email_queue
-from portal.celery import BROKER_ERRORS
+from portal.celery import task_publish
 from recovery import throttle
 from recovery.activation.services import activation_password_set, user_is_activatable
 from recovery.models import LinkToken
@@ -33,13 +34,11 @@ def student_activation_request(
     commit, so every answer takes the same time."""
     from recovery.tasks import process_student_activation
 
-    def enqueue() -> None:
-        try:
-            process_student_activation.delay(tenant.pk, student_number, username, ip)
-        except BROKER_ERRORS as exc:
-            logger.warning("activation: student activation not queued (%s)", type(exc).__name__)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(
+        partial(
+            task_publish, process_student_activation, args=(tenant.pk, student_number, username, ip)
+        )
+    )
 
 
 def student_activation_process(
