@@ -82,6 +82,7 @@ class ResilientRedisCache(RedisCache):
         retry_after = float(options.pop("RETRY_AFTER", 5))
         options.setdefault("retry", Retry(NoBackoff(), 0))  # the breaker decides when to retry
         super().__init__(server, {**params, "OPTIONS": options})
+        self.location = server
         with _outages_lock:
             self._outage = _outages.setdefault(server, _Outage(server, retry_after))
 
@@ -121,7 +122,7 @@ class ResilientRedisCache(RedisCache):
         keys = self._outage.take_dirty()
         try:
             if keys:
-                self._cache.delete_many(keys)
+                self._cache.delete_many(keys)  # type: ignore[attr-defined]
         except REDIS_DOWN:
             self._outage.mark_dirty(keys)
             raise

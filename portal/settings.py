@@ -158,6 +158,7 @@ REDIS_URL = env_str("REDIS_URL")
 REDIS_TIMEOUT_MS = env_int("REDIS_TIMEOUT_MS", 500)
 REDIS_RETRY_AFTER_SECONDS = env_int("REDIS_RETRY_AFTER_SECONDS", 5)
 _REDIS_TIMEOUT = REDIS_TIMEOUT_MS / 1000
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         # While Redis is down, every cache call goes to the database cache (portal.cache).
@@ -250,8 +251,15 @@ SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 
-OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+# A failed send is retried after 30 s, 1 min, 2 min… at most every 15 min, for as long as the
+# message is useful (its `useful_until`: a link's or a code's validity; this many hours for the
+# others), then failed and listed in the help desk's "À traiter".
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 900)
+OUTBOX_USEFUL_HOURS = env_int("OUTBOX_USEFUL_HOURS", 24)
+# A send interrupted this many times (its worker died while sending: a message that crashes
+# the worker?) is given up even if still useful.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 # A message claimed by a worker that never reported back is handed out again after this.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 # Bodies may hold reset links and codes: they are erased once sent, except for the dev inbox.

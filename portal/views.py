@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.cache import REDIS_DOWN, ResilientRedisCache
+from portal.cache import ResilientRedisCache
 
 
 def floor(request: HttpRequest) -> HttpResponse:
@@ -58,7 +58,7 @@ def _cache_ok() -> bool:
     backend (the database, memory) is as up as the database."""
     backend = caches["default"]
     if isinstance(backend, ResilientRedisCache):
-        return _redis_answers(backend._servers[0])
+        return _redis_answers(backend.location)
     return True
 
 
@@ -70,7 +70,7 @@ def _redis_answers(url: str) -> bool:
             return bool(client.ping())
         finally:
             client.close()
-    except (*REDIS_DOWN, redis.RedisError):
+    except (redis.RedisError, OSError):
         return False
 
 

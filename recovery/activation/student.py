@@ -9,6 +9,7 @@ from functools import partial
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from outbox.services import email_queue
@@ -81,6 +82,7 @@ def student_activation_process(
                 "lifetime_minutes": int(LINK_LIFETIME.total_seconds() // 60),
             },
             user=student,
+            useful_until=timezone.now() + LINK_LIFETIME,
             sensitive=True,
         )
     return "mail_sent"
