@@ -12,8 +12,8 @@ A hung Redis costs a call its socket timeout (`REDIS_TIMEOUT_MS`), then the proc
 probes Redis again.
 
 Keys written to the fallback are deleted from Redis when it answers again (a session ended during
-the outage must not come back from a Redis that was only frozen), and the fallback is emptied (its
-copies would be stale at the next outage).
+the outage must not come back from a Redis that was only frozen). The fallback is emptied when a
+process turns to it and when it leaves it: its copies from one outage would be stale at the next.
 """
 
 import logging
@@ -104,11 +104,15 @@ class ResilientRedisCache(RedisCache):
                     self._reconcile()
                 result = getattr(RedisCache, op)(self, *args, **kwargs)
             except REDIS_DOWN as exc:
-                if not self.breaker.is_open:
+                just_failed = not self.breaker.is_open
+                self.breaker.failure()
+                if just_failed:
                     logger.warning(
                         "cache: Redis failed (%s), using the database", type(exc).__name__
                     )
-                self.breaker.failure()
+                    # What the fallback holds is from an earlier outage (a process that died then
+                    # never emptied it): a session ended since must not come back from it.
+                    self._fallback().clear()
             else:
                 if self.breaker.success():
                     logger.warning("cache: Redis answers again")

@@ -27,6 +27,7 @@ from outbox.models import Message, Status
 from outbox.services import email_queue, outbox_sweep
 from recovery import throttle
 from recovery.models import RecoveryRequest
+from tenants.selectors import tenant_cache_clear
 from tests.conftest import HOST_A
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -193,8 +194,9 @@ def test_with_redis_killed_pages_answer_from_the_database(own_redis, parent):
     assert signed_in(client)
     assert health(Client())[0] == 200
 
-    # when Redis is killed
+    # when Redis is killed (and this process's few seconds of host → tenant memory are over)
     own_redis.kill()
+    tenant_cache_clear()
 
     # then pages answer, and she is still signed in
     assert Client(HTTP_HOST=HOST_A).get("/accounts/login/").status_code == 200
@@ -232,6 +234,7 @@ def test_with_redis_frozen_pages_do_not_wait_for_it(own_redis, parent):
 
     # when Redis hangs (SIGSTOP: connections open, nothing answers)
     own_redis.freeze()
+    tenant_cache_clear()
 
     # then the first page pays one timeout, not a page's worth of them
     ok, first = timed(lambda: signed_in(client))
@@ -270,6 +273,29 @@ def test_a_session_ended_while_redis_was_frozen_does_not_come_back(own_redis, pa
     other.cookies["sessionid"] = stolen
     assert not signed_in(other)
     assert not signed_in(other)  # read again once Redis serves the cache
+
+
+def test_a_session_ended_between_two_outages_does_not_come_back_at_the_next(own_redis, parent):
+    from portal.cache import cache_outages_reset
+
+    # given a parent signed in during an outage (her session copied to the database cache), whose
+    # web process then died, so nothing emptied that copy
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(parent)
+    stolen = client.cookies["sessionid"].value
+    own_redis.kill()
+    assert signed_in(client)
+    cache_outages_reset()
+    own_redis.start()
+
+    # when she signs out while Redis works, and Redis fails again later
+    assert client.post("/accounts/logout/").status_code == 302
+    own_redis.kill()
+
+    # then her old session cookie opens nothing
+    other = Client(HTTP_HOST=HOST_A)
+    other.cookies["sessionid"] = stolen
+    assert not signed_in(other)
 
 
 # --- Back, empty --------------------------------------------------------------------------------
