@@ -296,12 +296,11 @@ def _send(message: Message) -> None:
 def _record_failure(message: Message, exc: Exception) -> Delivery:
     attempts = message.attempts + 1
     error = _describe(exc)
-    retry_at: datetime | None = timezone.now() + timedelta(seconds=retry_delay(attempts=attempts))
+    next_try = timezone.now() + timedelta(seconds=retry_delay(attempts=attempts))
     # Retried while what it carries is still worth having (an SMTP outage of an hour must not
     # cost a parent her receipt); a permanent refusal is not retried at all.
-    gives_up = _is_permanent(exc) or retry_at is None or retry_at >= message.useful_until
-    if gives_up:
-        retry_at = None
+    gives_up = _is_permanent(exc) or next_try >= message.useful_until
+    retry_at = None if gives_up else next_try
     Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=Status.FAILED if gives_up else Status.PENDING,
         attempts=attempts,

@@ -2,7 +2,6 @@
 student number and portal username and receives a one-time link (recovery.tokens, purpose
 "activation") in her school mailbox; the link lets her choose her first password."""
 
-import logging
 from datetime import timedelta
 from functools import partial
 
@@ -21,8 +20,6 @@ from recovery.tokens import link_token_consume, link_token_issue
 from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
-
-logger = logging.getLogger(__name__)
 
 LINK_PURPOSE = "activation"
 LINK_LIFETIME = timedelta(hours=1)
