@@ -11,6 +11,7 @@ Needs the `redis-server` binary (Debian's package); runs on SQLite and PostgreSQ
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import time
 from contextlib import contextmanager
@@ -240,10 +241,11 @@ def test_with_redis_frozen_pages_do_not_wait_for_it(own_redis, parent):
     ok, first = timed(lambda: signed_in(client))
     assert ok
     assert first < 10 * TIMEOUT
-    # and the next ones do not wait at all (the breaker sends them to the database)
-    pages, took = timed(lambda: [signed_in(client) for _page in range(20)])
-    assert all(pages)
-    assert took < 20 * TIMEOUT / 2
+    # and the next ones do not wait for it (the breaker sends them to the database; one call a
+    # second probes Redis)
+    pages = [timed(lambda: signed_in(client)) for _page in range(20)]
+    assert all(ok for ok, _took in pages)
+    assert statistics.median(took for _ok, took in pages) < TIMEOUT
     # and a reset request is answered, quickly, its row kept
     response, took = timed(lambda: ask_reset(Client(HTTP_HOST=HOST_A), parent.identifier))
     assert response.status_code == 302
