@@ -14,6 +14,7 @@ from helpdesk.charts import bar_chart
 from helpdesk.exceptions import NotActivatable
 from helpdesk.forms import SearchForm
 from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
+from helpdesk.selectors.attention import ATTENTION_DAYS, messages_needing_attention
 from helpdesk.selectors.card import person_card, person_message_get
 from helpdesk.selectors.search import person_search
 from helpdesk.selectors.stats import week_stats
@@ -66,6 +67,8 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
                 description=_("Les mêmes nombres figurent dans le tableau qui suit."),
             ),
             "recent_actions": actions_recent(viewer=request.user, tenant=request.tenant),
+            "attention": messages_needing_attention(viewer=request.user, tenant=request.tenant),
+            "attention_days": ATTENTION_DAYS,
         }
     return TemplateResponse(request, "helpdesk/index.html", context)
 

@@ -1,5 +1,7 @@
 """One outbox for every mail and SMS: a row written with the business change, sent after commit."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -22,13 +24,21 @@ class Status(models.TextChoices):
     FAILED = "failed", _("échec définitif")
 
 
+def default_useful_until() -> datetime:
+    """A message with no stated life (a receipt, a notice) is worth retrying for a day."""
+    return timezone.now() + timedelta(hours=settings.OUTBOX_USEFUL_HOURS)
+
+
 class Message(models.Model):
     """A mail, SMS or voice call to send once.
 
     `not_before` is when the sender asked for it to go out; `next_attempt_at` is when the next
-    try is due (the same at first, later pushed back by retries). A worker claims a row by moving
-    it from pending to sending (`claimed_at`); the sweep hands out again rows whose task was lost
-    (`enqueued_at` long ago) and rows whose worker died (`claimed_at` past the lease).
+    try is due (the same at first, later pushed back by retries); `useful_until` is when it stops
+    being worth sending (a reset link's validity, a code's, a day for a receipt): failures are
+    retried until then, then the row is failed and the help desk lists it. A worker claims a row
+    by moving it from pending to sending (`claimed_at`); the sweep hands out again rows whose
+    task was lost (`enqueued_at` long ago) and rows whose worker died (`claimed_at` past the
+    lease).
     """
 
     tenant = models.ForeignKey(
@@ -56,6 +66,7 @@ class Message(models.Model):
     )
     not_before = models.DateTimeField(_("pas avant"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
+    useful_until = models.DateTimeField(_("utile jusqu'au"), default=default_useful_until)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.CharField(_("dernière erreur"), max_length=255, blank=True)
     claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)

@@ -2,8 +2,9 @@
 
 A message is a row written in the caller's transaction; its delivery task is queued on commit, so
 a rolled-back change sends nothing. Delivery claims the row (pending → sending) with a conditional
-UPDATE, so a task that runs twice sends once. Failures go back to pending with a backoff, or to
-failed; the periodic sweep re-queues rows whose task was lost and rows whose worker died.
+UPDATE, so a task that runs twice sends once. Failures go back to pending with a capped backoff for
+as long as the message is useful (`useful_until`), then to failed, where the help desk lists them;
+the periodic sweep re-queues rows whose task was lost and rows whose worker died.
 
 Bodies hold links and codes: they never reach logs or `last_error`.
 """
@@ -27,7 +28,7 @@ from django.utils import timezone, translation
 from outbox.exceptions import DeliveryError, MessageNotResendable
 from outbox.models import Channel, Message, Status, mask_recipient
 from outbox.sms import get_sms_backend
-from portal.celery import BROKER_ERRORS
+from portal.celery import task_publish
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
 
@@ -39,12 +40,14 @@ ENQUEUE_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
 # The template engine of subjects, plain-text bodies and SMS (settings.TEMPLATES).
 TEXT_ENGINE = "text"
+# `last_error` of a message that was never sent before it stopped being useful.
+EXPIRED_UNSENT = "expiré avant d'avoir pu partir"
 
 
 class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # back to pending, due again at `retry_at`
-    FAILED = "failed"  # given up: permanent error or too many attempts
+    FAILED = "failed"  # given up: permanent error, no longer useful, or interrupted too often
     ALREADY_DONE = "already_done"  # sent or failed before this run
     NOT_DUE = "not_due"
     BUSY = "busy"  # another worker holds it
@@ -68,10 +71,12 @@ def email_queue(
     context: dict[str, Any],
     user: AbstractBaseUser | None = None,
     not_before: datetime | None = None,
+    useful_until: datetime | None = None,
     sensitive: bool = False,
 ) -> Message:
     """Render `{template}_subject.txt`, `_message.txt` and `_message.html` (else the branded
     layout around the text) in the tenant's language, store the mail, send it after commit.
+    `useful_until`: when what it carries expires (a link, a code); else a day after it is due.
 
     The subject and the text are plain text, never HTML-escaped; the HTML part escapes them (and
     its own variables) once."""
@@ -96,6 +101,7 @@ def email_queue(
         body_text=body_text,
         body_html=body_html,
         not_before=not_before,
+        useful_until=useful_until,
         sensitive=sensitive,
     )
 
@@ -109,9 +115,11 @@ def sms_queue(
     channel: str = Channel.SMS,
     user: AbstractBaseUser | None = None,
     not_before: datetime | None = None,
+    useful_until: datetime | None = None,
     sensitive: bool = True,
 ) -> Message:
-    """Render `{template}_sms.txt` in the tenant's language; `channel` is "sms" or "voice"."""
+    """Render `{template}_sms.txt` in the tenant's language; `channel` is "sms" or "voice".
+    `useful_until` as for `email_queue`."""
     if channel not in (Channel.SMS, Channel.VOICE):
         raise ValueError(f"unknown SMS channel {channel!r}")
     to = _clean_recipient(to).replace(" ", "")
@@ -127,17 +135,21 @@ def sms_queue(
         body_text=text,
         body_html="",
         not_before=not_before,
+        useful_until=useful_until,
         sensitive=sensitive,
     )
 
 
 def message_resend(*, message: Message) -> Message:
-    """A secretary sends a failed message again: a fresh series of attempts, queued on commit."""
+    """A secretary sends a failed message again: a fresh series of attempts, queued on commit,
+    for as long a life as it had at first."""
     now = timezone.now()
+    life = max(message.useful_until - message.not_before, timedelta(minutes=10))
     with transaction.atomic():
         resent = Message.objects.filter(pk=message.pk, status=Status.FAILED).update(
-            status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=now, claimed_at=None
-        )
+            status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=now,
+            claimed_at=None, useful_until=now + life,
+        )  # fmt: skip
         if not resent:
             raise MessageNotResendable(message.pk)
         _schedule(message.pk, eta=None)
@@ -158,10 +170,13 @@ def message_deliver(*, message_id: int) -> Delivery:
     """Send one message at most once. Safe to call any number of times for the same id."""
     claimed_at = timezone.now()
     claimed = Message.objects.filter(
-        pk=message_id, status=Status.PENDING, next_attempt_at__lte=claimed_at
+        pk=message_id,
+        status=Status.PENDING,
+        next_attempt_at__lte=claimed_at,
+        useful_until__gt=claimed_at,
     ).update(status=Status.SENDING, claimed_at=claimed_at)
     if not claimed:
-        return Delivery(_why_not_claimed(message_id))
+        return Delivery(_why_not_claimed(message_id, now=claimed_at))
 
     message = Message.objects.get(pk=message_id)
     try:
@@ -187,9 +202,10 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
 
     lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     stale = Message.objects.filter(status=Status.SENDING, claimed_at__lte=now - lease)
-    for pk, attempts, claimed_at in stale.values_list("pk", "attempts", "claimed_at")[:SWEEP_BATCH]:
+    rows = stale.values_list("pk", "attempts", "claimed_at", "useful_until")[:SWEEP_BATCH]
+    for pk, attempts, claimed_at, useful_until in rows:
         attempts += 1
-        gives_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        gives_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS or useful_until <= now
         released = Message.objects.filter(
             pk=pk, status=Status.SENDING, claimed_at=claimed_at
         ).update(
@@ -204,6 +220,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
             _schedule(pk, eta=None)
             count += 1
 
+    messages_expire(now=now)
     cutoff = now - ENQUEUE_GRACE
     lost = Message.objects.filter(status=Status.PENDING, next_attempt_at__lte=cutoff).exclude(
         enqueued_at__gt=cutoff
@@ -218,15 +235,31 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     return count
 
 
+def messages_expire(*, now: datetime, message_id: int | None = None) -> int:
+    """Pending messages past their useful life (or this one, if it is) are failed: the help
+    desk lists them."""
+    expired = Message.objects.filter(status=Status.PENDING, useful_until__lte=now)
+    if message_id is not None:
+        expired = expired.filter(pk=message_id)
+    count = expired.filter(last_error="").update(status=Status.FAILED, last_error=EXPIRED_UNSENT)
+    count += expired.update(status=Status.FAILED)
+    if count:
+        logger.warning("outbox: %s message(s) failed, no longer useful", count)
+    return count
+
+
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _store(*, not_before: datetime | None, **fields: Any) -> Message:
+def _store(*, not_before: datetime | None, useful_until: datetime | None, **fields: Any) -> Message:
     now = timezone.now()
     due = max(not_before, now) if not_before else now
+    if useful_until is None:
+        useful_until = due + timedelta(hours=settings.OUTBOX_USEFUL_HOURS)
     message = Message.objects.create(
-        not_before=due, next_attempt_at=due, enqueued_at=now, created_at=now, **fields
-    )
+        not_before=due, next_attempt_at=due, useful_until=useful_until, enqueued_at=now,
+        created_at=now, **fields,
+    )  # fmt: skip
     _schedule(message.pk, eta=due if due > now else None)
     return message
 
@@ -239,15 +272,9 @@ def _enqueue(message_id: int, eta: datetime | None) -> None:
     """Publish the task. A broker outage must not break the caller: the sweep will retry."""
     from outbox.tasks import deliver_message
 
-    try:
-        if eta is not None and eta > timezone.now():
-            deliver_message.apply_async(args=(message_id,), eta=eta)
-        else:
-            deliver_message.apply_async(args=(message_id,))
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "outbox: message %s not queued (%s); the sweep will", message_id, type(exc).__name__
-        )
+    if eta is not None and eta <= timezone.now():
+        eta = None
+    task_publish(deliver_message, args=(message_id,), eta=eta)
 
 
 def _send(message: Message) -> None:
@@ -269,11 +296,11 @@ def _send(message: Message) -> None:
 def _record_failure(message: Message, exc: Exception) -> Delivery:
     attempts = message.attempts + 1
     error = _describe(exc)
-    gives_up = _is_permanent(exc) or attempts >= settings.OUTBOX_MAX_ATTEMPTS
-    retry_at = None
-    if not gives_up:
-        delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
-        retry_at = timezone.now() + timedelta(seconds=delay)
+    next_try = timezone.now() + timedelta(seconds=retry_delay(attempts=attempts))
+    # Retried while what it carries is still worth having (an SMTP outage of an hour must not
+    # cost a parent her receipt); a permanent refusal is not retried at all.
+    gives_up = _is_permanent(exc) or next_try >= message.useful_until
+    retry_at = None if gives_up else next_try
     Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=Status.FAILED if gives_up else Status.PENDING,
         attempts=attempts,
@@ -294,14 +321,23 @@ def _record_failure(message: Message, exc: Exception) -> Delivery:
     return Delivery(Outcome.RETRY, retry_at=retry_at)
 
 
-def _why_not_claimed(message_id: int) -> Outcome:
-    status = Message.objects.filter(pk=message_id).values_list("status", flat=True).first()
-    if status is None:
+def retry_delay(*, attempts: int) -> int:
+    """Seconds before the next try after `attempts` failures: doubling, capped."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    return int(min(base * 2 ** min(attempts - 1, 30), settings.OUTBOX_RETRY_MAX_SECONDS))
+
+
+def _why_not_claimed(message_id: int, *, now: datetime) -> Outcome:
+    row = Message.objects.filter(pk=message_id).values_list("status", "useful_until").first()
+    if row is None:
         return Outcome.MISSING
+    status, useful_until = row
     if status in (Status.SENT, Status.FAILED):
         return Outcome.ALREADY_DONE
     if status == Status.SENDING:
         return Outcome.BUSY
+    if useful_until <= now and messages_expire(now=now, message_id=message_id):
+        return Outcome.FAILED
     return Outcome.NOT_DUE
 
 

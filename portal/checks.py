@@ -13,18 +13,23 @@ from django.core.checks import Warning, register
 @register()
 def cache_counters_keep_their_window(**_kwargs: Any) -> list[Warning]:
     """Django's generic `incr` (database and file caches) writes the count back with the default
-    timeout: a limit counted there lasts five minutes whatever its window (issue 12, item 5)."""
-    backend = type(caches["default"])
-    if backend.incr is not BaseCache.incr:
-        return []
-    return [
-        Warning(
-            f"The cache {backend.__module__}.{backend.__name__} resets an entry's expiry on "
-            "every count: rate limits would last CACHES' TIMEOUT, not their window.",
-            hint="Use portal.cache.DatabaseCache (the embedded default) or Redis (REDIS_URL).",
-            id="cartable.W001",
+    timeout: a limit counted there lasts five minutes whatever its window (issue 12, item 5).
+    Every alias: the one that stands in for Redis during an outage counts the limits then."""
+    warnings = []
+    for alias in settings.CACHES:
+        backend = type(caches[alias])
+        if backend.incr is not BaseCache.incr:
+            continue
+        warnings.append(
+            Warning(
+                f"The cache {alias!r} ({backend.__module__}.{backend.__name__}) resets an "
+                "entry's expiry on every count: rate limits would last CACHES' TIMEOUT, not "
+                "their window.",
+                hint="Use portal.cache.DatabaseCache (the embedded default) or Redis (REDIS_URL).",
+                id="cartable.W001",
+            )
         )
-    ]
+    return warnings
 
 
 @register(deploy=True)

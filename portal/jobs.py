@@ -23,7 +23,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.celery import BROKER_ERRORS
+from portal.celery import task_publish
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ class Job(Protocol):
 
 
 class _Delayable(Protocol):
-    def delay(self, *args: Any, **kwargs: Any) -> Any: ...
+    name: str
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def _rows(model: type[models.Model], pk: int) -> models.QuerySet[Any]:
@@ -66,10 +68,9 @@ def job_enqueue_on_commit(task: _Delayable, model: type[models.Model], pk: int) 
 
 
 def job_enqueue(task: _Delayable, model: type[models.Model], pk: int) -> None:
-    try:
-        task.delay(pk)
-    except BROKER_ERRORS as exc:  # the broker is down: the page says so instead of waiting forever
-        logger.warning("job %s %s not queued (%s)", model._meta.label_lower, pk, type(exc).__name__)
+    if not task_publish(task, args=(pk,)):
+        # The broker is down: the page says so instead of waiting forever.
+        logger.warning("job %s %s not queued", model._meta.label_lower, pk)
         _rows(model, pk).filter(status=JobStatus.PENDING).update(
             status=JobStatus.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
         )

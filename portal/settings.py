@@ -194,13 +194,32 @@ CARTABLE_LEDGER_KEY = _ledger_key
 
 # --- Redis: broker and cache ------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Redis is a cache and a broker, never a single point of failure (README, "Outages"): a call to
+# it gives up after this many milliseconds (it answers in well under one on a LAN), then the
+# process leaves it alone for REDIS_RETRY_AFTER_SECONDS (portal.breaker) before one call probes.
+REDIS_TIMEOUT_MS = env_int("REDIS_TIMEOUT_MS", 500)
+REDIS_RETRY_AFTER_SECONDS = env_int("REDIS_RETRY_AFTER_SECONDS", 5)
+_REDIS_TIMEOUT = REDIS_TIMEOUT_MS / 1000
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
+        # While Redis is down, every cache call goes to the database cache (portal.cache).
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cartable",
-        }
+            "OPTIONS": {
+                "FALLBACK": "fallback",
+                "RETRY_AFTER": REDIS_RETRY_AFTER_SECONDS,
+                "socket_timeout": _REDIS_TIMEOUT,
+                "socket_connect_timeout": _REDIS_TIMEOUT,
+            },
+        },
+        "fallback": {
+            "BACKEND": "portal.cache.DatabaseCache",
+            "LOCATION": "cartable_cache",
+            "KEY_PREFIX": "cartable",
+        },
     }
 else:
     # Shared by the web server and the worker, unlike locmem; its counters keep their expiry
@@ -225,8 +244,16 @@ if not REDIS_URL:
         "polling_interval": 0.1,
     }
 else:
-    # Longer than the longest delayed mail, so Redis does not redeliver a waiting ETA task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest delayed mail, so Redis does not redeliver a waiting ETA task.
+        "visibility_timeout": 3600,
+        # A hung Redis must not hold a page: publishing gives up, the row waits for its sweep.
+        "socket_timeout": _REDIS_TIMEOUT,
+        "socket_connect_timeout": _REDIS_TIMEOUT,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = _REDIS_TIMEOUT
+    # One quick retry for a dropped connection; an outage is the sweeps' business.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -267,8 +294,15 @@ SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 
-OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+# A failed send is retried after 30 s, 1 min, 2 min… at most every 15 min, for as long as the
+# message is useful (its `useful_until`: a link's or a code's validity; this many hours for the
+# others), then failed and listed in the help desk's "À traiter".
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 900)
+OUTBOX_USEFUL_HOURS = env_int("OUTBOX_USEFUL_HOURS", 24)
+# A send interrupted this many times (its worker died while sending: a message that crashes
+# the worker?) is given up even if still useful.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 # A message claimed by a worker that never reported back is handed out again after this.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 # Bodies may hold reset links and codes: they are erased once sent, except for the dev inbox.

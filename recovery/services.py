@@ -6,6 +6,7 @@ The web request only records what was asked (same response, same timing for ever
 lookups, tokens and mails happen in the worker (`*_process`)."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from outbox.services import email_queue
+from portal.celery import task_publish
 from recovery import throttle
 from recovery.models import Flow, Outcome, RecoveryEvent, RecoveryRequest
 from recovery.tokens import link_tokens_revoke
@@ -53,7 +55,8 @@ def recovery_request_start(
     request = RecoveryRequest.objects.create(
         tenant=tenant, flow=flow, method=method, login=login.strip()[:254], ip=ip
     )
-    transaction.on_commit(lambda: process_recovery_request.delay(request.pk))
+    # The row is committed: a broker outage leaves it to recovery_sweep, never a 500.
+    transaction.on_commit(partial(task_publish, process_recovery_request, args=(request.pk,)))
     return request
 
 
@@ -194,5 +197,5 @@ def recovery_sweep(*, older_than_seconds: int = 60) -> int:
         flow__in=[Flow.IDENTIFIER, Flow.STUDENT_MAILBOX],
     ).values_list("pk", flat=True)[:500]
     for request_id in stale:
-        process_recovery_request.delay(request_id)
+        task_publish(process_recovery_request, args=(request_id,))
     return len(stale)

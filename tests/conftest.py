@@ -18,11 +18,17 @@ def _fresh_cache():
     this flushes the xdist worker's own database (portal/settings_test.py)."""
     from django.core.cache import cache
 
+    from portal.cache import cache_outages_reset
+    from portal.celery import publish_breaker
     from tenants.selectors import tenant_cache_clear
 
+    cache_outages_reset()
+    publish_breaker().reset()
     cache.clear()
     tenant_cache_clear()
     yield
+    cache_outages_reset()
+    publish_breaker().reset()
     cache.clear()
     tenant_cache_clear()
 

@@ -293,6 +293,7 @@ def activation_send_by_mail(*, user: User, by: User | None) -> bool:
             "expires_at": expires_at,
         },
         user=user,
+        useful_until=expires_at,
         sensitive=True,
     )
     return True

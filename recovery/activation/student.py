@@ -2,16 +2,17 @@
 student number and portal username and receives a one-time link (recovery.tokens, purpose
 "activation") in her school mailbox; the link lets her choose her first password."""
 
-import logging
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from outbox.services import email_queue
-from portal.celery import BROKER_ERRORS
+from portal.celery import task_publish
 from recovery import throttle
 from recovery.activation.services import activation_password_set, user_is_activatable
 from recovery.models import LinkToken
@@ -19,8 +20,6 @@ from recovery.tokens import link_token_consume, link_token_issue
 from tenants.features import tenant_has_feature
 from tenants.models import Tenant
 from tenants.selectors import tenant_public_base_url
-
-logger = logging.getLogger(__name__)
 
 LINK_PURPOSE = "activation"
 LINK_LIFETIME = timedelta(hours=1)
@@ -33,13 +32,11 @@ def student_activation_request(
     commit, so every answer takes the same time."""
     from recovery.tasks import process_student_activation
 
-    def enqueue() -> None:
-        try:
-            process_student_activation.delay(tenant.pk, student_number, username, ip)
-        except BROKER_ERRORS as exc:
-            logger.warning("activation: student activation not queued (%s)", type(exc).__name__)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(
+        partial(
+            task_publish, process_student_activation, args=(tenant.pk, student_number, username, ip)
+        )
+    )
 
 
 def student_activation_process(
@@ -82,6 +79,7 @@ def student_activation_process(
                 "lifetime_minutes": int(LINK_LIFETIME.total_seconds() // 60),
             },
             user=student,
+            useful_until=timezone.now() + LINK_LIFETIME,
             sensitive=True,
         )
     return "mail_sent"

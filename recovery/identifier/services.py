@@ -17,7 +17,7 @@ from recovery.services import (
     recovery_request_finish,
     recovery_request_open,
 )
-from recovery.tokens import link_token_issue
+from recovery.tokens import LINK_LIFETIME, link_token_issue
 from tenants.selectors import tenant_public_base_url
 
 
@@ -74,6 +74,7 @@ def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
             template="recovery/identifier/email/reset_link",
             context={"accounts": accounts, "lifetime_minutes": 60},
             user=users[0] if len(accounts) == 1 else None,
+            useful_until=timezone.now() + LINK_LIFETIME,
             sensitive=True,
         )
 

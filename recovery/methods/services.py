@@ -7,7 +7,13 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
 from outbox.services import email_queue, sms_queue
-from recovery.codes import CodeDevice, MethodDevice, PhoneDevice, SecondaryEmailDevice
+from recovery.codes import (
+    CODE_LIFETIME,
+    CodeDevice,
+    MethodDevice,
+    PhoneDevice,
+    SecondaryEmailDevice,
+)
 
 
 def _context(device: CodeDevice) -> str:
@@ -31,7 +37,7 @@ def method_phone_start(*, user: User, number: PhoneNumber) -> PhoneDevice:
     code = device.code_issue(context=_context(device))
     sms_queue(
         tenant=user.tenant, to=str(number.as_e164), template="recovery/methods/sms/profile_code",
-        context={"code": code}, user=user,
+        context={"code": code}, user=user, useful_until=timezone.now() + CODE_LIFETIME,
     )  # fmt: skip
     return device
 
@@ -46,6 +52,7 @@ def method_email_start(*, user: User, email: str) -> SecondaryEmailDevice:
     email_queue(
         tenant=user.tenant, to=email, template="recovery/methods/email/profile_code",
         context={"code": code, "identifier": user.identifier}, user=user, sensitive=True,
+        useful_until=timezone.now() + CODE_LIFETIME,
     )  # fmt: skip
     return device
 

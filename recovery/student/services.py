@@ -121,6 +121,7 @@ def _send_link(*, request: RecoveryRequest, student: User) -> Message:
             "lifetime_minutes": int(LINK_LIFETIME.total_seconds() // 60),
         },
         user=student,
+        useful_until=timezone.now() + LINK_LIFETIME,
         sensitive=True,
     )
     recovery_event_log(
@@ -248,6 +249,7 @@ def temporary_password_issue(*, user: User, request: RecoveryRequest | None) -> 
         },
         user=user,
         not_before=now + timedelta(seconds=user.member_tenant.student_reset_delay_seconds),
+        useful_until=expires_at,
         sensitive=True,
     )
 

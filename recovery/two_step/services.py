@@ -17,7 +17,7 @@ from phonenumber_field.phonenumber import to_python
 from accounts.models import User
 from outbox.services import email_queue, sms_queue
 from recovery import throttle
-from recovery.codes import MethodDevice, PhoneDevice, SecondaryEmailDevice
+from recovery.codes import CODE_LIFETIME, MethodDevice, PhoneDevice, SecondaryEmailDevice
 from recovery.models import ContactRequest, Flow, Outcome, RecoveryRequest, TwoStepProgress
 from recovery.services import password_reset_complete, recovery_event_log
 from tenants.models import Tenant
@@ -197,13 +197,14 @@ def _deliver_code(
         email_queue(
             tenant=request.tenant, to=device.email, template="recovery/two_step/email/code",
             context={"code": code}, user=user, sensitive=True,
+            useful_until=timezone.now() + CODE_LIFETIME,
         )  # fmt: skip
     else:
         sms_queue(
             tenant=request.tenant, to=str(device.number.as_e164),
             template="recovery/two_step/sms/code",
             context={"code": " ".join(code) if option.kind == "voice" else code},
-            channel=option.kind, user=user,
+            channel=option.kind, user=user, useful_until=timezone.now() + CODE_LIFETIME,
         )  # fmt: skip
 
 

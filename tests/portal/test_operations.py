@@ -21,7 +21,7 @@ def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
     monkeypatch.setattr(views, "_broker_ok", lambda: False)
     response = client.get("/healthz", HTTP_HOST="localhost")
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "broker": "down"}
+    assert response.json() == {"database": "ok", "broker": "down", "cache": "ok"}
 
 
 def test_pages_carry_security_headers(client_a, tenant_a):
