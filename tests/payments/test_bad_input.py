@@ -149,6 +149,8 @@ def test_every_payments_and_profile_page_is_listed_above():
         "payments:calendar_renew",
         "payments:wallet_auto_pay",
         "password_set_required",
+        # POST only: its answer (the wallet page with the form's errors) is the wallet page's
+        "payments:wallet_withdrawal_request",
     }
     assert found - own_headers <= set(PRIVATE_URLS), found - own_headers - set(PRIVATE_URLS)
 
