@@ -1,7 +1,10 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from portal.http import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,6 +18,14 @@ class AccountAdapter(DefaultAccountAdapter):
         tenant = getattr(request, "tenant", None)
         login = str(credentials.get("username", "")).strip().lower()
         return f"{tenant.slug if tenant else '_platform'}:{login}"
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The one place that decides the client's address (trusted proxies only): allauth's
+        per-address login limits count what the rest of the portal logs."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         from outbox.services import email_queue

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
+from accounts.admin_login import AdminLoginForm, known_device_remember
 from accounts.csv_import.forms import CsvImportForm
 from accounts.http import AuthenticatedRequest, request_user
 from accounts.identifiers import identifier_generate
@@ -100,6 +101,10 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError(_("Cet identifiant est déjà utilisé dans ce réseau."))
         return identifier
 
+
+# The admin's one-step login (identifier, password and code together), with its limits.
+admin_site.login_form = AdminLoginForm
+admin_site.login_response = known_device_remember
 
 # The rows of the file between the preview and the confirmation, kept server-side.
 CSV_IMPORT_SESSION_KEY = "accounts.csv_import"
