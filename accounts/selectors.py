@@ -39,6 +39,27 @@ def people_visible_condition(
     return User.objects.visible_condition(viewer=viewer, tenant=tenant, key=key, unowned=unowned)
 
 
+def person_manageable_by(*, viewer: User, person: User) -> bool:
+    """Whether the viewer may change, deactivate or send a reset to this person: staff manage
+    only people with fewer rights than their own (DESIGN.md §3); a platform superuser manages
+    everyone. Visibility (tenant, schools) is checked apart, by `people_visible_to`."""
+    return viewer.is_superuser or person.rights_rank < viewer.rights_rank
+
+
+def people_manageable_condition(*, viewer: User) -> Q:
+    """`person_manageable_by` as a condition on people."""
+    if viewer.is_superuser:
+        return Q()
+    outranking = Q(is_superuser=True)
+    if viewer.rights_rank <= 2:
+        outranking |= Q(is_tenant_admin=True)
+    if viewer.rights_rank <= 1:
+        outranking |= Q(is_secretary=True)
+    if viewer.rights_rank == 0:
+        return Q(pk__in=[])
+    return ~outranking
+
+
 def classrooms_of(students: QuerySet[User]) -> list[tuple[str, int]]:
     """The classes these students are in, with how many of them each holds, in name order."""
     rows = (
