@@ -199,6 +199,9 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="use $BENCH_DATABASE_URL")
     parser.add_argument("--case", default="", help="only the cases whose name contains this")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--fast-hasher", action="store_true", help="MD5 instead of Argon2id: the code path only"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="enumeration-", dir=ROOT / "tmp"))
@@ -209,6 +212,8 @@ def main() -> int:
     os.environ.pop("REDIS_URL", None)
     os.environ["CARTABLE_VAR_DIR"] = str(scratch)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_enumeration"
+    if args.fast_hasher:
+        os.environ["BENCH_FAST_HASHER"] = "1"
     import django
 
     django.setup()

@@ -210,3 +210,26 @@ def test_the_portal_login_and_the_admin_share_the_identifiers_count(
     # then the admin login is no way around the limit
     response = login(Client(HTTP_HOST=HOST_A), secretary.identifier, password, code_of(device))
     assert TOO_MANY in response.content.decode()
+
+
+def test_a_staff_member_gets_a_device_from_the_command_and_logs_in(
+    client_a, secretary, parent, password
+):
+    import base64
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    # given the platform's operator adds a device for the secretary
+    out = StringIO()
+    call_command("staff_totp_device", "alpha", secretary.identifier, stdout=out)
+    key = re.search(r"key \(base32\): ([A-Z2-7=]+)", out.getvalue()).group(1)
+    assert "otpauth://totp/" in out.getvalue()
+
+    # then the code her app shows for that key logs her in
+    code = f"{totp(base64.b32decode(key)):06d}"
+    assert login(client_a, secretary.identifier, password, code).status_code == 302
+
+    # and a parent gets no device
+    with pytest.raises(CommandError):
+        call_command("staff_totp_device", "alpha", parent.identifier, stdout=StringIO())
