@@ -25,7 +25,13 @@ from allauth.core.internal import ratelimit  # as allauth's adapter counts login
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher, make_password
+from django.contrib.auth.hashers import (
+    check_password,
+    get_hasher,
+    identify_hasher,
+    is_password_usable,
+    make_password,
+)
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -34,7 +40,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.selectors import user_for_login
+from accounts.selectors import LoginFacts, login_facts_for
 
 KNOWN_DEVICE_COOKIE = "cartable_admin_device"
 KNOWN_DEVICE_SALT = "cartable.admin.known-device"
@@ -49,10 +55,20 @@ def _dummy_password_hash() -> str:
     return make_password(secrets.token_urlsafe(32))
 
 
+# (pk, key, step, t0, digits, drift, tolerance, last_t) of a TOTP device, as read for the check.
+DeviceFacts = tuple[int, str, int, int, int, int, int, int]
+DEVICE_FIELDS = ("pk", "key", "step", "t0", "digits", "drift", "tolerance", "last_t")
+
+
 @functools.cache
-def _dummy_device() -> TOTPDevice:
-    """Never saved: a code is checked against it when the person has no device."""
-    return TOTPDevice(key=secrets.token_hex(20), confirmed=True)
+def _decoy_device() -> DeviceFacts:
+    """A code is checked against it when the person has no device (pk 0: it never matches)."""
+    return (0, secrets.token_hex(20), 30, 0, 6, 0, 1, -1)
+
+
+@functools.cache
+def _decoy_account() -> LoginFacts:
+    return LoginFacts(0, _dummy_password_hash(), False, False, False, False, None)
 
 
 def _login_key(request: HttpRequest, identifier: str) -> str:
@@ -83,26 +99,28 @@ def _limit_key(request: HttpRequest, identifier: str) -> str:
     return login
 
 
-def _code_matches(device: TOTPDevice, code: str) -> int | None:
+def _code_matches(device: DeviceFacts, code: str) -> int | None:
     """The time step the code matches on this device (never one already used), or None.
     Pure: django-otp's `verify_token` writes on failure, which would time the password."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    _pk, key, step, t0, digits, drift, tolerance, last_t = device
+    totp = TOTP(bytes.fromhex(key), step, t0, digits, drift)
     totp.time = time.time()
     token = int(code) if code.isascii() and code.isdigit() else -1
-    if totp.verify(token, device.tolerance, device.last_t + 1):
-        return totp.t()
-    return None
+    return totp.t() if totp.verify(token, tolerance, last_t + 1) else None
 
 
-def _may_enter_admin(user: User, request: HttpRequest) -> bool:
-    """Staff of the host's tenant; on the platform host, platform superusers
-    (PortalAdminSite.has_permission)."""
-    if not user.is_staff:
+def _may_enter_admin(account: LoginFacts, request: HttpRequest) -> bool:
+    """Active staff of the host's tenant; on the platform host, platform superusers
+    (User.is_staff, PortalAdminSite.has_permission)."""
+    if not (
+        account.is_active
+        and (account.is_secretary or account.is_tenant_admin or account.is_superuser)
+    ):
         return False
     tenant = getattr(request, "tenant", None)
     if tenant is None:
-        return user.is_superuser and user.tenant_id is None
-    return user.tenant_id == tenant.id
+        return account.is_superuser and account.tenant_id is None
+    return account.tenant_id == tenant.id
 
 
 class CodeInput(forms.TextInput):
@@ -167,28 +185,33 @@ class AdminLoginForm(AuthenticationForm):
         self, request: HttpRequest, *, identifier: str, password: str, code: str
     ) -> User | None:
         tenant = getattr(request, "tenant", None)
-        user = user_for_login(tenant=tenant, identifier=identifier)
-        usable = user is not None and user.has_usable_password()
-        encoded = user.password if user is not None and usable else _dummy_password_hash()
+        found = login_facts_for(tenant=tenant, identifier=identifier)
+        account = found or _decoy_account()
+        usable = is_password_usable(account.password)
+        encoded = account.password if usable else _dummy_password_hash()
         password_ok = check_password(password, encoded) and usable
         devices = list(
-            TOTPDevice.objects.filter(user_id=user.pk if user else 0, confirmed=True).order_by("pk")
+            TOTPDevice.objects.filter(user_id=account.pk, confirmed=True)
+            .order_by("pk")
+            .values_list(*DEVICE_FIELDS)
         )
-        matches = [(device, _code_matches(device, code)) for device in devices or [_dummy_device()]]
-        if user is None or not (password_ok and _may_enter_admin(user, request)):
+        matches = [(device, _code_matches(device, code)) for device in devices or [_decoy_device()]]
+        if found is None or not (password_ok and _may_enter_admin(account, request)):
             return None
         for device, step in matches:
-            if step is not None and device.pk and _device_use(device, step):
+            if step is not None and device[0] and _device_use(device[0], step):
+                user = User.objects.select_related("tenant").get(pk=account.pk)
                 _password_upgrade(user, password)
-                user.otp_device = device  # type: ignore[attr-defined]  # django_otp.login reads it
+                # django_otp.login reads it once Django's login ran (LoginView)
+                user.otp_device = TOTPDevice.objects.get(pk=device[0])  # type: ignore[attr-defined]
                 return user
         return None
 
 
-def _device_use(device: TOTPDevice, step: int) -> bool:
+def _device_use(device_pk: int, step: int) -> bool:
     """Marks the code's step used, once: the same code never logs in twice (a replay, or two
     submissions racing)."""
-    updated = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(
+    updated = TOTPDevice.objects.filter(pk=device_pk, last_t__lt=step).update(
         last_t=step, throttling_failure_count=0, last_used_at=timezone.now()
     )
     return updated == 1
