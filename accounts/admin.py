@@ -120,7 +120,8 @@ def _outranked_message(count: int) -> str:
 
 
 # The admin's one-step login (identifier, password and code together), with its limits.
-admin_site.login_form = AdminLoginForm
+# django-otp's site types the attribute as its own two-step form, which this one replaces.
+admin_site.login_form = AdminLoginForm  # type: ignore[assignment]
 admin_site.login_response = known_device_remember
 
 # The rows of the file between the preview and the confirmation, kept server-side.

@@ -230,7 +230,8 @@ def known_device_remember(request: HttpRequest, response: HttpResponse) -> HttpR
     """After a successful admin login, this browser becomes a known device of that person."""
     user = getattr(request, "user", None)
     if (
-        request.method != "POST"
+        user is None
+        or request.method != "POST"
         or response.status_code != 302
         or getattr(user, "otp_device", None) is None
     ):

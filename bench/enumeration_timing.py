@@ -22,6 +22,7 @@ import gc
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -204,7 +205,15 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="enumeration-", dir=ROOT / "tmp"))
+    (ROOT / "var").mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="enumeration-", dir=ROOT / "var"))
+    try:
+        return _run(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, scratch: Path) -> int:
     if args.postgres:
         os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     else:
