@@ -20,7 +20,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return f"{tenant.slug if tenant else '_platform'}:{login}"
 
     def get_client_ip(self, request: HttpRequest) -> str:
-        """The address of allauth's per-address limits: the portal's one decision."""
+        """The one place that decides the client's address (trusted proxies only): allauth's
+        per-address login limits count what the rest of the portal logs."""
         ip = client_ip(request)
         if not ip:
             raise PermissionDenied("Unable to determine client IP address")

@@ -1,3 +1,4 @@
+import functools
 import secrets
 
 from django import forms
@@ -13,12 +14,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
+from accounts.admin_login import AdminLoginForm, known_device_remember
 from accounts.csv_import.forms import CsvImportForm
 from accounts.http import AuthenticatedRequest, request_user
 from accounts.identifiers import identifier_generate
 from accounts.models import GuardianLink, User
 from accounts.numen import numen_hash, numen_validate
-from accounts.selectors import people_visible_to, schools_visible_to
+from accounts.selectors import (
+    people_manageable_condition,
+    people_visible_to,
+    person_manageable_by,
+    schools_visible_to,
+)
 from portal.admin_filters import cached_values_filter
 from portal.admin_site import TenantScopedAdmin, admin_site
 from tenants.http import request_tenant
@@ -61,10 +68,11 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["identifier"].required = False
-        self.fields["identifier"].help_text = _(
-            "Laissez vide pour le générer : initiale du prénom + nom (jdupont, jdupont1…)."
-        )
+        if "identifier" in self.fields:  # not on a read-only page (accounts.selectors' ranks)
+            self.fields["identifier"].required = False
+            self.fields["identifier"].help_text = _(
+                "Laissez vide pour le générer : initiale du prénom + nom (jdupont, jdupont1…)."
+            )
 
     def clean_numen(self) -> str:
         value = self.cleaned_data.get("numen", "")
@@ -101,6 +109,21 @@ class PersonForm(forms.ModelForm):
         return identifier
 
 
+def _outranked_message(count: int) -> str:
+    return ngettext(
+        "%(n)d personne ignorée : vous ne pouvez pas gérer le compte de quelqu'un qui a autant "
+        "de droits que vous, ou plus (demandez à l'administrateur du réseau).",
+        "%(n)d personnes ignorées : vous ne pouvez pas gérer le compte de quelqu'un qui a "
+        "autant de droits que vous, ou plus (demandez à l'administrateur du réseau).",
+        count,
+    ) % {"n": count}
+
+
+# The admin's one-step login (identifier, password and code together), with its limits.
+# django-otp's site types the attribute as its own two-step form, which this one replaces.
+admin_site.login_form = AdminLoginForm  # type: ignore[assignment]
+admin_site.login_response = known_device_remember
+
 # The rows of the file between the preview and the confirmation, kept server-side.
 CSV_IMPORT_SESSION_KEY = "accounts.csv_import"
 
@@ -132,14 +155,19 @@ class ChildLinkInline(admin.TabularInline):
             ).filter(is_student=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _manages(self, request: HttpRequest, obj) -> bool:
+        return request.user.is_staff and (
+            obj is None or person_manageable_by(viewer=request_user(request), person=obj)
+        )
+
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff
+        return self._manages(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff
+        return self._manages(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff
+        return self._manages(request, obj)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_staff
@@ -190,6 +218,34 @@ class PersonAdmin(TenantScopedAdmin):
 
         return ScopedPersonForm
 
+    # --- staff manage only people with fewer rights than their own (DESIGN.md §3) --------------
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Someone of her rank or above: the form is read-only, and a POST is refused (403).
+        return super().has_change_permission(request, obj) and (
+            obj is None or person_manageable_by(viewer=request_user(request), person=obj)
+        )
+
+    def get_action(self, action):
+        """Every action on people (reset link, activation, migration) skips those the viewer
+        may not manage, and says so."""
+        found = super().get_action(action)
+        if found is None:
+            return None
+        func, name, description = found
+
+        @functools.wraps(func)  # keeps `allowed_permissions`
+        def on_manageable_only(modeladmin, request: HttpRequest, queryset):
+            allowed = queryset.filter(people_manageable_condition(viewer=request_user(request)))
+            refused = queryset.count() - allowed.count()
+            if refused:
+                modeladmin.message_user(request, _outranked_message(refused), messages.ERROR)
+            if refused and not allowed.exists():
+                return None
+            return func(modeladmin, request, allowed)
+
+        return on_manageable_only, name, description
+
     def get_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_fields(request, obj))
         user = request_user(request)
@@ -203,7 +259,27 @@ class PersonAdmin(TenantScopedAdmin):
             obj.set_unusable_password()
         if form.cleaned_data.get("numen"):
             obj.numen_hash = numen_hash(tenant_id=obj.tenant_id, numen=form.cleaned_data["numen"])
+        pending_email = None
+        if change and "email" in form.changed_data:
+            before = User.objects.get(pk=obj.pk)
+            if services.email_change_needs_confirmation(person=before):
+                # The address stays until its owner agrees (a reset link would follow it).
+                pending_email, obj.email = obj.email, before.email
         super().save_model(request, obj, form, change)
+        if pending_email is not None:
+            services.email_change_request(
+                person=obj, new_email=pending_email, by=request_user(request)
+            )
+            self.message_user(
+                request,
+                _(
+                    "L'adresse e-mail de %(name)s ne change pas encore : un lien de confirmation "
+                    "part vers son adresse actuelle. La nouvelle adresse s'appliquera quand elle "
+                    "l'aura confirmée."
+                )
+                % {"name": obj},
+                messages.WARNING,
+            )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         for formset in formsets:

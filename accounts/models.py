@@ -237,6 +237,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Admin access: secretaries, tenant administrators and platform superusers."""
         return self.is_active and (self.is_secretary or self.is_tenant_admin or self.is_superuser)
 
+    @property
+    def rights_rank(self) -> int:
+        """How much this person may do in the admin, to compare two people: 0 no admin access
+        (parents, students, teachers), 1 secretariat, 2 network administrator, 3 platform
+        superuser. Staff manage only people of a lower rank (accounts.selectors)."""
+        if self.is_superuser:
+            return 3
+        if self.is_tenant_admin:
+            return 2
+        return 1 if self.is_secretary else 0
+
     # Only the platform's superusers have no tenant (a database constraint); the flows of a
     # tenant's member (recovery, activation, payments) read her tenant through these.
     @property
@@ -378,3 +389,43 @@ class LetterBatch(models.Model):
         when = f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
         label = ngettext("%(n)d lettre du %(date)s", "%(n)d lettres du %(date)s", self.total)
         return label % {"n": self.total, "date": when}
+
+
+class EmailChange(models.Model):
+    """A change of a staff member's or administrator's e-mail, waiting for the owner of the old
+    address to confirm it (DESIGN.md §3: otherwise whoever edits the address can send herself a
+    reset link). Only a SHA-256 of the 256-bit secret is stored; it is single use, expires, and
+    dies when a newer change is asked or the address changed in between."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="email_changes", verbose_name=_("compte")
+    )
+    old_email = models.EmailField(_("ancienne adresse"))
+    new_email = models.EmailField(_("nouvelle adresse"))
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("confirmé le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("changement d'adresse e-mail")
+        verbose_name_plural = _("changements d'adresse e-mail")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "used_at", "revoked_at"], name="emailchange_live_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail change for user {self.user_id}"

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -10,6 +10,7 @@ from accounts import services
 from accounts.forms import NewPasswordForm
 from accounts.http import AuthenticatedRequest, MemberRequest
 from accounts.password_policy import checklist_context
+from portal.http import no_store
 
 
 @login_required
@@ -47,3 +48,39 @@ def password_set_required(request: MemberRequest) -> HttpResponse:
     }
     status = 400 if form.is_bound else 200
     return render(request, "accounts/password_set_required.html", context, status=status)
+
+
+EMAIL_CHANGE_SESSION_KEY = "accounts.email_change"
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@no_store
+def email_change_open(request: HttpRequest, secret: str) -> HttpResponse:
+    """The mailed link: its secret moves into the session and leaves the address bar."""
+    request.session[EMAIL_CHANGE_SESSION_KEY] = secret
+    return _no_referrer(redirect("email_change_confirm"))
+
+
+@no_store
+def email_change_confirm(request: HttpRequest) -> HttpResponse:
+    """The owner of the old address agrees to the new one (or refuses it). Opening the link
+    changes nothing: only the button does (mail scanners open links)."""
+    secret = request.session.get(EMAIL_CHANGE_SESSION_KEY, "")
+    change = services.email_change_check(secret=secret)
+    if change is not None and request.method == "POST":
+        request.session.pop(EMAIL_CHANGE_SESSION_KEY, None)
+        if request.POST.get("decision") == "refuse":
+            services.email_change_refuse(secret=secret)
+            outcome = "refused"
+        else:
+            confirmed = services.email_change_confirm(secret=secret)
+            outcome = "confirmed" if confirmed else "invalid"
+        return _no_referrer(
+            render(request, "accounts/email_change.html", {"outcome": outcome, "change": change})
+        )
+    context = {"change": change, "outcome": None if change else "invalid"}
+    return _no_referrer(render(request, "accounts/email_change.html", context))

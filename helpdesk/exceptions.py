@@ -4,3 +4,8 @@
 class NotActivatable(Exception):
     """The account already has a password (or is deactivated): an activation code would not
     work; the secretary sends a reset instead."""
+
+
+class PersonOutranksViewer(Exception):
+    """The person has as many rights as the viewer, or more: staff manage only people with
+    fewer rights than their own (a reset link or an activation would hand her account over)."""

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import person_manageable_by
 from accounts.services import users_mark_migrated
-from helpdesk.exceptions import NotActivatable
+from helpdesk.exceptions import NotActivatable, PersonOutranksViewer
 from helpdesk.models import ActionKind, HelpdeskAction
 from helpdesk.selectors.card import person_code_devices, person_throttle_keys
 from outbox.models import Message
@@ -30,6 +31,11 @@ def _check_scope(*, person: User, by: User) -> None:
         raise ValueError("the help desk acts only on people of the actor's own tenant")
 
 
+def _check_rank(*, person: User, by: User) -> None:
+    if not person_manageable_by(viewer=by, person=person):
+        raise PersonOutranksViewer
+
+
 @transaction.atomic
 def helpdesk_migrate(*, person: User, by: User, ip: str | None = None) -> bool:
     """The legacy account becomes migrated: recovery messages reach it from now on."""
@@ -45,6 +51,7 @@ def helpdesk_migrate(*, person: User, by: User, ip: str | None = None) -> bool:
 def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str:
     """A reset link by e-mail (refused, and logged, for a non-migrated or inactive account)."""
     _check_scope(person=person, by=by)
+    _check_rank(person=person, by=by)
     outcome = admin_reset_send(user=person, by=by, ip=ip)
     detail = _("résultat : %(outcome)s") % {"outcome": Outcome(outcome).label}
     _audit(person=person, by=by, action=ActionKind.SEND_RESET, detail=detail, ip=ip)
@@ -55,6 +62,7 @@ def helpdesk_send_reset(*, person: User, by: User, ip: str | None = None) -> str
 def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -> bool:
     """The activation code by mail (recovery.activation decides whether it can go)."""
     _check_scope(person=person, by=by)
+    _check_rank(person=person, by=by)
     sent = bool(activation_send_by_mail(user=person, by=by))
     detail = _("activation envoyée par e-mail") if sent else _("activation non envoyée")
     _audit(person=person, by=by, action=ActionKind.SEND_ACTIVATION, detail=detail, ip=ip)
@@ -65,6 +73,7 @@ def helpdesk_send_activation(*, person: User, by: User, ip: str | None = None) -
 def helpdesk_print_letter(*, person: User, by: User, ip: str | None = None) -> bytes:
     """A printable letter with a one-time activation code; the code is only in the PDF."""
     _check_scope(person=person, by=by)
+    _check_rank(person=person, by=by)
     if not user_is_activatable(person):
         raise NotActivatable
     pdf = activation_letters_pdf(users=[person], by=by)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedRequest
 from helpdesk import services
 from helpdesk.charts import bar_chart
-from helpdesk.exceptions import NotActivatable
+from helpdesk.exceptions import NotActivatable, PersonOutranksViewer
 from helpdesk.forms import SearchForm
 from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
 from helpdesk.selectors.attention import ATTENTION_DAYS, messages_needing_attention
@@ -39,6 +39,15 @@ def _person(request: AuthenticatedRequest, pk: int):
 
 def _back_to_card(pk: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("admin:helpdesk_person", args=[pk]))
+
+
+def _outranked(request: AuthenticatedRequest, pk: int) -> HttpResponseRedirect:
+    messages.error(
+        request,
+        _("Refusé : vous ne pouvez pas gérer le compte de quelqu'un qui a autant de droits que "
+          "vous, ou plus. Demandez à l'administrateur du réseau."),
+    )  # fmt: skip
+    return _back_to_card(pk)
 
 
 def index(request: AuthenticatedRequest) -> HttpResponse:
@@ -102,7 +111,12 @@ def migrate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def send_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    outcome = services.helpdesk_send_reset(person=person, by=request.user, ip=client_ip(request))
+    try:
+        outcome = services.helpdesk_send_reset(
+            person=person, by=request.user, ip=client_ip(request)
+        )
+    except PersonOutranksViewer:
+        return _outranked(request, pk)
     if outcome == Outcome.MAIL_SENT:
         messages.success(
             request,
@@ -119,7 +133,12 @@ def send_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def send_activation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    sent = services.helpdesk_send_activation(person=person, by=request.user, ip=client_ip(request))
+    try:
+        sent = services.helpdesk_send_activation(
+            person=person, by=request.user, ip=client_ip(request)
+        )
+    except PersonOutranksViewer:
+        return _outranked(request, pk)
     if sent:
         messages.success(
             request,
@@ -139,6 +158,8 @@ def print_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         pdf = services.helpdesk_print_letter(person=person, by=request.user, ip=client_ip(request))
+    except PersonOutranksViewer:
+        return _outranked(request, pk)
     except NotActivatable:
         messages.warning(
             request,

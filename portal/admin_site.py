@@ -1,7 +1,9 @@
 """The secretaries' admin: a second factor (TOTP), and only the host's tenant."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
@@ -13,6 +15,16 @@ class PortalAdminSite(OTPAdminSite):
     site_header = _("Cartable — secrétariat")
     site_title = _("Cartable")
     index_title = _("Gestion du réseau")
+    # Identifier, password and code on one page (accounts.admin_login sets the form, which needs
+    # the person model, and what a successful login adds to its response).
+    login_template = "admin/cartable_login.html"
+    login_response: Callable[[HttpRequest, HttpResponse], HttpResponse] | None = None
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().login(request, extra_context)
+        if self.login_response is not None:
+            response = self.login_response(request, response)
+        return response
 
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.selectors import person_manageable_by
 from helpdesk.models import HelpdeskAction
 from helpdesk.selectors.access import RECENT_ACTIONS, person_get_for_helpdesk
 from outbox.models import Message, Status
@@ -70,6 +71,8 @@ class PersonCard:
     wallet_balance: str | None = None
     pending_invitations: list[dict[str, Any]] = field(default_factory=list)
     payments_shown: bool = False
+    # Reset and activation only for people with fewer rights than the viewer's.
+    manageable: bool = False
 
     @property
     def any_throttle_reached(self) -> bool:
@@ -99,6 +102,7 @@ def person_card(*, viewer: User, tenant: Tenant | None, person_id: int) -> Perso
         ),
     )
     card.activation = person_activation_summary(person=person)
+    card.manageable = person_manageable_by(viewer=viewer, person=person)
     if person.is_parent:
         _add_payments(card)
     return card

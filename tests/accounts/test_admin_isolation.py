@@ -36,9 +36,8 @@ def test_admin_login_form_asks_for_the_otp_code(client_a, secretary, password):
     code = f"{totp(device.bin_key):06d}"
     response = client_a.post(
         "/admin/login/?next=/admin/",
-        {"username": secretary.identifier, "password": password, "otp_device": device.persistent_id,
-         "otp_token": code},
-    )  # fmt: skip
+        {"username": secretary.identifier, "password": password, "otp_token": code},
+    )
     assert response.status_code == 302
     assert client_a.get("/admin/").status_code == 200
 

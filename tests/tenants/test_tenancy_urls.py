@@ -185,6 +185,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
 # Routes with a parameter that is not a row of a tenant, and why.
 NOT_AN_OBJECT_ID = {
     "activation:link": "a one-time secret, checked against the tenant's hashed tokens",
+    "email_change_open": "a one-time secret, checked against the tenant's hashed tokens",
     "recovery:link": "a one-time secret, checked against the tenant's hashed tokens",
     "student:link": "a one-time secret, checked against the tenant's hashed tokens",
     "methods:add": "a kind of method, not a row",
