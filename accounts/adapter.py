@@ -2,8 +2,9 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from accounts.known_device import known_device_key, known_device_remember
 from portal.http import client_ip
 
 
@@ -14,10 +15,20 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
-    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+    def login_key(self, request: HttpRequest, identifier: str) -> str:
+        """An identifier's login failures are counted under this key (both logins)."""
         tenant = getattr(request, "tenant", None)
-        login = str(credentials.get("username", "")).strip().lower()
-        return f"{tenant.slug if tenant else '_platform'}:{login}"
+        return f"{tenant.slug if tenant else '_platform'}:{identifier.strip().lower()}"
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # In a browser where the person logged in before, under its own key (known_device).
+        login = self.login_key(request, str(credentials.get("username", "")))
+        return known_device_key(request, login)
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post_login(request, user, **kwargs)
+        known_device_remember(response, self.login_key(request, user.get_username()))
+        return response
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The one place that decides the client's address (trusted proxies only): allauth's

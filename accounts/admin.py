@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import csv_import, services
-from accounts.admin_login import AdminLoginForm, known_device_remember
+from accounts.admin_login import AdminLoginForm, admin_login_remember
 from accounts.csv_import.forms import CsvImportForm
 from accounts.http import AuthenticatedRequest, request_user
 from accounts.identifiers import identifier_generate
@@ -122,7 +122,7 @@ def _outranked_message(count: int) -> str:
 # The admin's one-step login (identifier, password and code together), with its limits.
 # django-otp's site types the attribute as its own two-step form, which this one replaces.
 admin_site.login_form = AdminLoginForm  # type: ignore[assignment]
-admin_site.login_response = known_device_remember
+admin_site.login_response = admin_login_remember
 
 # The rows of the file between the preview and the confirmation, kept server-side.
 CSV_IMPORT_SESSION_KEY = "accounts.csv_import"

@@ -23,7 +23,6 @@ from typing import Any
 from allauth.account.adapter import get_adapter
 from allauth.core.internal import ratelimit  # as allauth's adapter counts login failures
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.hashers import (
     check_password,
@@ -32,19 +31,17 @@ from django.contrib.auth.hashers import (
     is_password_usable,
     make_password,
 )
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.known_device import KNOWN_DEVICE_COOKIE as KNOWN_DEVICE_COOKIE
+from accounts.known_device import known_device_key, known_device_remember
 from accounts.models import User
 from accounts.selectors import LoginFacts, login_facts_for
 
-KNOWN_DEVICE_COOKIE = "cartable_admin_device"
-KNOWN_DEVICE_SALT = "cartable.admin.known-device"
-KNOWN_DEVICE_MAX_AGE = 180 * 24 * 3600
 LOGIN_FAILED = "login_failed"  # allauth's action: the portal login counts in the same place
 
 
@@ -73,30 +70,11 @@ def _decoy_account() -> LoginFacts:
 
 def _login_key(request: HttpRequest, identifier: str) -> str:
     """The portal login's per-identifier key (tenant-prefixed, accounts.adapter)."""
-    return get_adapter(request)._get_login_attempts_cache_key(request, username=identifier)
-
-
-def known_device_login(request: HttpRequest) -> tuple[str, str] | None:
-    """(login key, device nonce) of this browser's known-device cookie, if it is genuine."""
-    value = request.COOKIES.get(KNOWN_DEVICE_COOKIE)
-    if not value:
-        return None
-    try:
-        data = signing.loads(value, salt=KNOWN_DEVICE_SALT, max_age=KNOWN_DEVICE_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict):
-        return None
-    login, nonce = data.get("login"), data.get("nonce")
-    return (login, nonce) if isinstance(login, str) and isinstance(nonce, str) else None
+    return get_adapter(request).login_key(request, identifier)
 
 
 def _limit_key(request: HttpRequest, identifier: str) -> str:
-    login = _login_key(request, identifier)
-    known = known_device_login(request)
-    if known is not None and known[0] == login:
-        return f"{login}:device:{known[1]}"
-    return login
+    return known_device_key(request, _login_key(request, identifier))
 
 
 def _code_matches(device: DeviceFacts, code: str) -> int | None:
@@ -226,7 +204,7 @@ def _password_upgrade(user: User, password: str) -> None:
         user.save(update_fields=["password"])
 
 
-def known_device_remember(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def admin_login_remember(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """After a successful admin login, this browser becomes a known device of that person."""
     user = getattr(request, "user", None)
     if (
@@ -236,17 +214,5 @@ def known_device_remember(request: HttpRequest, response: HttpResponse) -> HttpR
         or getattr(user, "otp_device", None) is None
     ):
         return response
-    login = _login_key(request, user.get_username())
-    value = signing.dumps(
-        {"login": login, "nonce": secrets.token_urlsafe(16)}, salt=KNOWN_DEVICE_SALT
-    )
-    response.set_cookie(
-        KNOWN_DEVICE_COOKIE,
-        value,
-        max_age=KNOWN_DEVICE_MAX_AGE,
-        path="/admin/",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
+    known_device_remember(response, _login_key(request, user.get_username()))
     return response
