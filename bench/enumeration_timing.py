@@ -73,6 +73,67 @@ def cases() -> list[Case]:
         )
 
     path = "/admin/login/?next=/admin/"
+    return [*_public_cases(), *_admin_cases(admin, hide_identifier, path)]
+
+
+# Who a stranger may type on the public forms: an existing account of each kind, and an unknown
+# one of the same length (what is typed is written back into some pages).
+PARENT, PARENT_UNKNOWN = "parent.bench", "parent.bnech"
+PARENT_EMAIL, PARENT_EMAIL_UNKNOWN = "parent@bench.test", "parnet@bench.test"
+SCHOOL_EMAIL, SCHOOL_EMAIL_UNKNOWN = "eleve@eleves.bench.test", "elvee@eleves.bench.test"
+NEWCOMER, NEWCOMER_UNKNOWN = "nouveau.bench", "nouveau.bnech"
+
+
+def _public_cases() -> list[Case]:
+    def form(**fields: str) -> Request:
+        return lambda: dict(fields)
+
+    def hiding(*pairs: tuple[str, str]) -> Callable[[str], str]:
+        def normalise(html: str) -> str:
+            for value in (v for pair in pairs for v in pair):
+                html = html.replace(value, "…")
+            return html
+
+        return normalise
+
+    wrong = "Pas-Le-Bon-Pw-1"
+    return [
+        Case(
+            "portal login: existing vs unknown identifier",
+            "/accounts/login/",
+            ("existing", form(login=PARENT, password=wrong)),
+            ("unknown", form(login=PARENT_UNKNOWN, password=wrong)),
+            hiding((PARENT, PARENT_UNKNOWN)),
+        ),
+        Case(
+            "CREOS reset: existing vs unknown identifier",
+            "/mot-de-passe-oublie/",
+            ("existing", form(method="identifier", login=PARENT)),
+            ("unknown", form(method="identifier", login=PARENT_UNKNOWN)),
+        ),
+        Case(
+            "two-step recovery: existing vs unknown address",
+            "/compte-inaccessible/",
+            ("existing", form(address=PARENT_EMAIL)),
+            ("unknown", form(address=PARENT_EMAIL_UNKNOWN)),
+        ),
+        Case(
+            "student mailbox: existing vs unknown address",
+            "/eleve/",
+            ("existing", form(address=SCHOOL_EMAIL)),
+            ("unknown", form(address=SCHOOL_EMAIL_UNKNOWN)),
+        ),
+        Case(
+            "activation: existing vs unknown identifier (wrong code)",
+            "/activation/",
+            ("existing", form(identifier=NEWCOMER, code="ABCD-EFGH-JKMN")),
+            ("unknown", form(identifier=NEWCOMER_UNKNOWN, code="ABCD-EFGH-JKMN")),
+            hiding((NEWCOMER, NEWCOMER_UNKNOWN)),
+        ),
+    ]
+
+
+def _admin_cases(admin, hide_identifier, path) -> list[Case]:  # type: ignore[no-untyped-def]
     return [
         Case(
             "admin login: existing vs unknown identifier",
@@ -140,8 +201,11 @@ def run_case(case: Case, requests: int, seed: int) -> bool:
     try:
         for i, kind in enumerate(order):
             data = classes[kind][1]()
+            # a new address each time: the per-address limits of the recovery flows must not
+            # answer instead of the form (a limit answers both classes alike)
+            address = f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
             start, start_cpu = time.perf_counter(), time.thread_time()
-            response = client.post(case.path, data)
+            response = client.post(case.path, data, REMOTE_ADDR=address)
             cpu[kind].append(time.thread_time() - start_cpu)
             timings[kind].append(time.perf_counter() - start)
             pages.add(_page(response, case.normalise))
@@ -193,6 +257,35 @@ def prepare() -> None:
         staff.set_password(PASSWORD)
         staff.save()
         TOTPDevice.objects.get_or_create(user=staff, name="bench", defaults={"confirmed": True})
+        _public_accounts(tenant)
+
+
+def _public_accounts(tenant) -> None:  # type: ignore[no-untyped-def]
+    """The existing accounts of the public cases, with every flow on at the tenant."""
+    from accounts.models import User
+    from recovery.activation.services import activation_code_issue
+    from recovery.codes import PhoneDevice, SecondaryEmailDevice
+
+    tenant.identifier_reset = tenant.two_step_reset = tenant.student_mailbox_reset = True
+    tenant.save()
+    parent = User.objects.filter(tenant=tenant, identifier=PARENT).first()
+    if parent is None:
+        parent = User(tenant=tenant, identifier=PARENT, email=PARENT_EMAIL, is_migrated=True)
+        parent.set_password(PASSWORD)
+        parent.save()
+        PhoneDevice.objects.create(user=parent, name="p", number="+32470123467", confirmed=True)
+        SecondaryEmailDevice.objects.create(
+            user=parent, name="e", email="prive@bench.test", confirmed=True
+        )
+        student = User(
+            tenant=tenant, identifier="eleve.bench", school_email=SCHOOL_EMAIL, is_student=True
+        )
+        student.set_password(PASSWORD)
+        student.save()
+        newcomer = User(tenant=tenant, identifier=NEWCOMER, email="nouveau@bench.test")
+        newcomer.set_unusable_password()
+        newcomer.save()
+        activation_code_issue(user=newcomer)
 
 
 def main() -> int:
