@@ -151,6 +151,8 @@ def test_every_payments_and_profile_page_is_listed_above():
         "password_set_required",
         # POST only: its answer (the wallet page with the form's errors) is the wallet page's
         "payments:wallet_withdrawal_request",
+        # a signed-out page of its own (the old address's owner confirms), no_store itself
+        "email_change_confirm",
     }
     assert found - own_headers <= set(PRIVATE_URLS), found - own_headers - set(PRIVATE_URLS)
 
