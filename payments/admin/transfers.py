@@ -75,8 +75,30 @@ class SepaTransferFileAdmin(ReadOnlyMixin, TenantScopedAdmin):
         return format_html('<a href="{}" download>{}</a>', url, _("Télécharger (pain.001)"))
 
 
+class _WalletMoneyAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    """Rows of money owed to a wallet's parent: only the wallets this secretary sees (her
+    schools' families, as on the wallets' page), read-only, with the amount and the IBAN."""
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        visible = selectors.wallets_visible_to(
+            viewer=request_user(request), tenant=request_tenant(request)
+        )
+        return queryset.filter(wallet__in=visible.values("pk"))
+
+    def get_actions(self, request: HttpRequest):
+        return {}
+
+    @admin.display(description=_("montant"), ordering="amount_cents")
+    def amount(self, row: WalletWithdrawal | WithdrawalRequest) -> str:
+        return format_cents(row.amount_cents)
+
+    @admin.display(description=_("IBAN"))
+    def iban_display(self, row: WalletWithdrawal | WithdrawalRequest) -> str:
+        return iban_display(row.iban)
+
+
 @admin.register(WalletWithdrawal, site=admin_site)
-class WalletWithdrawalAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class WalletWithdrawalAdmin(_WalletMoneyAdmin):
     """Balances paid back to parents' bank accounts: who asked, why, and in which file the
     transfer left (recorded from the wallet's page)."""
 
@@ -106,28 +128,10 @@ class WalletWithdrawalAdmin(ReadOnlyMixin, TenantScopedAdmin):
     readonly_fields = fields
     change_list_template = "payments/admin/sepa_file_change_list.html"  # underlined breadcrumbs
 
-    def scope_queryset(self, request: HttpRequest, queryset):
-        # The wallets this secretary sees (her schools' families), as on the wallets' page.
-        visible = selectors.wallets_visible_to(
-            viewer=request_user(request), tenant=request_tenant(request)
-        )
-        return queryset.filter(wallet__in=visible.values("pk"))
-
-    def get_actions(self, request: HttpRequest):
-        return {}
-
     @admin.display(description=_("titulaire du portefeuille"), ordering="wallet__owner__last_name")
     def owner_name(self, withdrawal: WalletWithdrawal) -> str:
         owner = withdrawal.wallet.owner
         return owner.full_name or owner.identifier
-
-    @admin.display(description=_("montant"), ordering="amount_cents")
-    def amount(self, withdrawal: WalletWithdrawal) -> str:
-        return format_cents(withdrawal.amount_cents)
-
-    @admin.display(description=_("IBAN"))
-    def iban_display(self, withdrawal: WalletWithdrawal) -> str:
-        return iban_display(withdrawal.iban)
 
     @admin.display(description=_("virement"))
     def file_state(self, withdrawal: WalletWithdrawal) -> str:
@@ -144,7 +148,7 @@ class WalletWithdrawalAdmin(ReadOnlyMixin, TenantScopedAdmin):
 
 
 @admin.register(WithdrawalRequest, site=admin_site)
-class WithdrawalRequestAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class WithdrawalRequestAdmin(_WalletMoneyAdmin):
     """Parents' requests to have their balance paid back: the secretary opens each from here,
     checks it, and records the withdrawal or refuses it."""
 
@@ -175,27 +179,10 @@ class WithdrawalRequestAdmin(ReadOnlyMixin, TenantScopedAdmin):
     readonly_fields = fields
     change_list_template = "payments/admin/sepa_file_change_list.html"  # underlined breadcrumbs
 
-    def scope_queryset(self, request: HttpRequest, queryset):
-        visible = selectors.wallets_visible_to(
-            viewer=request_user(request), tenant=request_tenant(request)
-        )
-        return queryset.filter(wallet__in=visible.values("pk"))
-
-    def get_actions(self, request: HttpRequest):
-        return {}
-
     @admin.display(description=_("parent"), ordering="wallet__owner__last_name")
     def owner_name(self, asked: WithdrawalRequest) -> str:
         owner = asked.wallet.owner
         return owner.full_name or owner.identifier
-
-    @admin.display(description=_("montant"), ordering="amount_cents")
-    def amount(self, asked: WithdrawalRequest) -> str:
-        return format_cents(asked.amount_cents)
-
-    @admin.display(description=_("IBAN"))
-    def iban_display(self, asked: WithdrawalRequest) -> str:
-        return iban_display(asked.iban)
 
     @admin.display(description=_("traiter"))
     def handle_link(self, asked: WithdrawalRequest) -> str:
