@@ -102,7 +102,9 @@ def _line_row(
         balance_after_cents=balance_after,
         created_at=created_at,
     )
-    line_seal = seal(sealed, _previous_seal(line, sealed.chain, tenant))
+    # The seal chains to the wallet's last one (a line without a wallet is sealed alone).
+    previous = bytes(line.wallet.ledger_seal or b"") if line.wallet is not None else b""
+    line_seal = seal(sealed, previous)
     if line.wallet is not None:
         # The wallet's chain moves in memory (one object per wallet, locked by the caller); the
         # lines are written in the order they were sealed.
@@ -124,22 +126,6 @@ def _line_row(
         created_at=created_at,
         seal=line_seal,
     )
-
-
-def _previous_seal(line: LineSpec, chain: str, tenant: Tenant) -> bytes:
-    """The seal this line chains to: its wallet's last one, the last one of a chained account
-    (payments.ledger_seal.CHAINED_ACCOUNTS), or none."""
-    if line.wallet is not None:
-        return bytes(line.wallet.ledger_seal or b"")
-    if not chain:
-        return b""
-    last = (
-        LedgerLine.objects.filter(tenant=tenant, account=line.account, wallet__isnull=True)
-        .order_by("-pk")
-        .values_list("seal", flat=True)
-        .first()
-    )
-    return bytes(last or b"")
 
 
 def _wallet_move(wallet: Wallet | None, amount_cents: int) -> int:

@@ -10,9 +10,7 @@ hold the key breaks the chain where it happened. The wallet row keeps the seal o
 
 Lines without a wallet (the bank, an activity's income or refunds) are sealed alone (key `""`,
 no previous seal): chaining them per account would make every payment of an activity wait for
-the one before. An account whose postings are already serialised by a lock (a suspense account
-under the bank import's lock) can be chained per tenant by adding it to `CHAINED_ACCOUNTS`:
-`chain_key` then names it `a<tenant>:<account>` and `ledger_post` reads its last seal.
+the one before.
 
 Verification (`seals_verify`) streams the lines of a tenant in chain order and recomputes every
 seal in Python; the key never reaches the database server.
@@ -32,21 +30,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
-# Accounts without a wallet whose lines are chained per tenant: each needs a lock that
-# serialises its postings, taken before `ledger_post` (none today).
-CHAINED_ACCOUNTS: frozenset[str] = frozenset()
-
 
 def _key() -> bytes:
     return settings.CARTABLE_LEDGER_KEY.encode()
 
 
-def chain_key(*, tenant_id: int, account: str, wallet_id: int | None) -> str:
-    if wallet_id is not None:
-        return f"w{wallet_id}"
-    if account in CHAINED_ACCOUNTS:
-        return f"a{tenant_id}:{account}"
-    return ""
+def chain_key(wallet_id: int | None) -> str:
+    """A wallet's lines form one chain; a line without a wallet is sealed alone ("")."""
+    return "" if wallet_id is None else f"w{wallet_id}"
 
 
 def _message(
@@ -86,7 +77,7 @@ class SealedLine:
 
     @property
     def chain(self) -> str:
-        return chain_key(tenant_id=self.tenant_id, account=self.account, wallet_id=self.wallet_id)
+        return chain_key(self.wallet_id)
 
     def message(self, previous: bytes) -> bytes:
         return _message(
@@ -155,7 +146,7 @@ def seals_verify(
     for row in rows:
         pk, stored, tenant_id, tx_id, kind, account, wallet_id, activity_id, amount, after, at = row
         stored = bytes(stored or b"")
-        here = chain_key(tenant_id=tenant_id, account=account, wallet_id=wallet_id)
+        here = chain_key(wallet_id)
         if here != chain or not here:
             chain, running = here, 0
             previous = b""
@@ -249,7 +240,7 @@ def seal_existing(
         after,
         at,
     ) in rows:
-        here = chain_key(tenant_id=tenant_id, account=account, wallet_id=wallet_id)
+        here = chain_key(wallet_id)
         if here != chain or not here:
             if head_of is not None:
                 heads.append((previous, head_of))

@@ -121,7 +121,7 @@ def _chain_starts(lines: QuerySet[LedgerLine], after: int) -> dict[str, tuple[by
         .values_list("pk", "last_seal", "running")
     )
     return {
-        chain_key(tenant_id=0, account=Account.WALLET, wallet_id=pk): (
+        chain_key(pk): (
             bytes(seal or b""),
             running or 0,
         )
