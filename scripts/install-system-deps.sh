@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: WeasyPrint's libraries, Chromium for browser tests,
 # gettext for the catalogues, docker-compose (v1) to validate the compose file, poppler for
-# PDF text checks, flite for the captcha's audio. Installs only what is missing.
+# PDF text checks, qpdf for PDF structure checks, flite for the captcha's audio, slapd and
+# ldap-utils for the directory (LDAP) tests and demo. Installs only what is missing.
 set -u
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-  chromium gettext poppler-utils flite docker-compose
+  chromium gettext poppler-utils qpdf flite docker-compose slapd ldap-utils
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -109,3 +109,142 @@ def axe_check(page, context=None) -> None:
 @pytest.fixture(name="axe_check")
 def axe_check_fixture() -> Callable[..., None]:
     return axe_check
+
+
+# --- Issue 13: every page at a phone's and a desktop's size -------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+# Screenshots of the pages the layout checks visit, kept as CI artifacts (gitignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+
+
+@pytest.fixture(params=sorted(VIEWPORTS), ids=sorted(VIEWPORTS))
+def viewport_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def ui_locale() -> str:
+    """The browser's language; `@pytest.mark.parametrize("ui_locale", ["en-GB"])` for English."""
+    return "fr-BE"
+
+
+@pytest.fixture
+def sized_context(browser, viewport_name, ui_locale) -> Iterator:
+    """A fresh profile at a phone's (390×844, touch) or a desktop's (1280×800) size."""
+    phone = viewport_name == "phone"
+    ctx = browser.new_context(
+        locale=ui_locale,
+        viewport=VIEWPORTS[viewport_name],
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=2 if phone else 1,
+    )
+    ctx.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def sized_page(sized_context) -> Iterator:
+    yield sized_context.new_page()
+
+
+# Each visible button, link styled as a button, and submit input: a person must reach it
+# without scrolling sideways. Links inside running text are not actions.
+_ACTIONS_OUTSIDE_JS = """() => {
+  const width = window.innerWidth;
+  const selector = 'button, input[type=submit], input[type=button], a.button, a[role=button], .actions a';
+  const outside = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (el.closest('[hidden], details:not([open]) > :not(summary)')) continue;
+    if (box.left < -0.5 || box.right > width + 0.5) {
+      outside.push(`${el.tagName.toLowerCase()} «${(el.innerText || el.value || '').trim().slice(0, 40)}» `
+        + `x=${Math.round(box.left)}..${Math.round(box.right)}`);
+    }
+  }
+  return outside;
+}"""
+
+
+def check_layout(page, name: str, *, axe: bool = True) -> None:
+    """The issue's checks for one page: nothing scrolls sideways, every action button lies inside
+    the viewport, axe-core finds nothing; a full-page screenshot goes to test-artifacts/screens/."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    inner_width = page.evaluate("window.innerWidth")
+    problems = []
+    if scroll_width > inner_width:
+        problems.append(f"the page scrolls sideways: scrollWidth {scroll_width} > {inner_width}")
+    outside = page.evaluate(_ACTIONS_OUTSIDE_JS)
+    if outside:
+        problems.append("actions outside the viewport: " + "; ".join(outside))
+    if axe:
+        violations = axe_violations(page)
+        if violations:
+            problems.append(format_violations(violations))
+    if problems:
+        pytest.fail(f"{name} at {width}px ({page.url}):\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(name="check_layout")
+def check_layout_fixture() -> Callable[..., None]:
+    return check_layout
+
+
+@pytest.fixture(scope="session")
+def french_words() -> frozenset[str]:
+    return french_catalogue_words()
+
+
+_WORD = r"[a-zàâäçéèêëîïôöùûüÿœæ]{4,}"
+
+
+def french_catalogue_words() -> frozenset[str]:
+    """Words of the French msgids that no English msgstr uses: if one shows on an English page,
+    a string escaped translation."""
+    import re
+
+    from django.conf import settings
+
+    french: set[str] = set()
+    english: set[str] = set()
+    for locale_dir in settings.LOCALE_PATHS:
+        po = Path(locale_dir) / "en" / "LC_MESSAGES" / "django.po"
+        if not po.exists():
+            continue
+        current = None
+        for line in po.read_text(encoding="utf-8").splitlines():
+            if line.startswith("msgid") or line.startswith("msgid_plural"):
+                current = french
+            elif line.startswith("msgstr"):
+                current = english
+            elif not line.startswith('"'):
+                current = None
+                continue
+            if current is not None and '"' in line:
+                text = line[line.index('"') :]
+                # Placeholders and markup are not words a reader sees.
+                text = re.sub(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]+>|&\w+;", " ", text)
+                current.update(re.findall(_WORD, text.lower()))
+    return frozenset(french - english)
+
+
+def french_left_on_page(page, words: frozenset[str], allow: frozenset[str] = frozenset()) -> list:
+    """The catalogue's French words in the page's visible text (the people's and schools' names
+    and other data are in `allow`)."""
+    import re
+
+    text = page.evaluate("document.body.innerText").lower()
+    found = sorted(set(re.findall(_WORD, text)) & words - allow)
+    return found
