@@ -158,7 +158,8 @@ def sized_page(sized_context) -> Iterator:
 # without scrolling sideways. Links inside running text are not actions.
 _ACTIONS_OUTSIDE_JS = """() => {
   const width = window.innerWidth;
-  const selector = 'button, input[type=submit], input[type=button], a.button, a[role=button], .actions a';
+  const selector = 'button, input[type=submit], input[type=button], a.button, a[role=button], '
+    + '.actions a';
   const outside = [];
   for (const el of document.querySelectorAll(selector)) {
     const style = getComputedStyle(el);
@@ -167,7 +168,8 @@ _ACTIONS_OUTSIDE_JS = """() => {
     if (box.width === 0 && box.height === 0) continue;
     if (el.closest('[hidden], details:not([open]) > :not(summary)')) continue;
     if (box.left < -0.5 || box.right > width + 0.5) {
-      outside.push(`${el.tagName.toLowerCase()} «${(el.innerText || el.value || '').trim().slice(0, 40)}» `
+      const label = (el.innerText || el.value || '').trim().slice(0, 40);
+      outside.push(`${el.tagName.toLowerCase()} «${label}» `
         + `x=${Math.round(box.left)}..${Math.round(box.right)}`);
     }
   }
