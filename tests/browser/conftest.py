@@ -113,6 +113,13 @@ def axe_check_fixture() -> Callable[..., None]:
 
 # --- Issue 13: every page at a phone's and a desktop's size -------------------------------------
 
+DEMO_HOSTS = (
+    "creos.localhost",
+    "eceps.localhost",
+    "m365.localhost",
+    "sepne.localhost",
+    "creteil.localhost",
+)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -143,6 +150,15 @@ def sized_context(browser, viewport_name, ui_locale) -> Iterator:
         device_scale_factor=2 if phone else 1,
     )
     ctx.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    if not ui_locale.startswith("fr"):
+        # The portal follows the language chosen on its pages (a cookie), not Accept-Language.
+        language = ui_locale.split("-")[0]
+        ctx.add_cookies(
+            [
+                {"name": "django_language", "value": language, "domain": host, "path": "/"}
+                for host in DEMO_HOSTS
+            ]
+        )
     try:
         yield ctx
     finally:
