@@ -35,19 +35,22 @@ class TenantAuthenticationBackend(AuthenticationBackend):
                 user.save(update_fields=["must_change_password"])
                 return user
         if authenticated is None:
-            # Every failed login pays a second hash, whether a temporary password is pending or
-            # not, and whether the account exists or not: the time does not tell a reset is on.
-            if user is not None and self.user_can_authenticate(user):
-                if self.second_password_redeem(user=user, password=password, request=request):
-                    return user
-            else:
-                self._mitigate_timing_attack(password)
+            # Every failed login pays a second hash and the same lookup, whether a temporary
+            # password is pending or not, and whether the account exists or not: the time tells
+            # neither that a reset is on nor that the account exists. An unknown account's
+            # first hash is allauth's own (it hashes when no password was checked).
+            candidate = user if user is not None and self.user_can_authenticate(user) else None
+            if self.second_password_redeem(user=candidate, password=password, request=request):
+                return user
         return authenticated
 
-    def second_password_redeem(self, *, user: User, password: str, request: HttpRequest) -> bool:
+    def second_password_redeem(
+        self, *, user: User | None, password: str, request: HttpRequest
+    ) -> bool:
         """Another password this account may log in with once (recovery's backend adds SEPNE's
         temporary password). It costs exactly one hash, as this default does, so that every
-        failed login costs the same two."""
+        failed login costs the same two; `user` is None for an unknown or inactive account,
+        which costs the same work and never logs in."""
         self._mitigate_timing_attack(password)
         return False
 

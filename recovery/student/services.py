@@ -258,16 +258,19 @@ def temporary_password_issue(*, user: User, request: RecoveryRequest | None) -> 
 
 
 @transaction.atomic
-def temporary_password_redeem(*, user: User, password: str, ip: str | None = None) -> bool:
+def temporary_password_redeem(*, user: User | None, password: str, ip: str | None = None) -> bool:
     """True once for a live temporary password of this user. Then the account's old password
-    stops working (nothing but the forced change can follow) and every other session ends."""
+    stops working (nothing but the forced change can follow) and every other session ends.
+    Without a user (an unknown account at login) the same lookup and hash run, and find nothing."""
     now = timezone.now()
     candidate = (
-        TemporaryPassword.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now)
+        TemporaryPassword.objects.filter(
+            user_id=user.pk if user is not None else 0, used_at__isnull=True, expires_at__gt=now
+        )
         .order_by("-created_at")
         .first()
     )
-    if candidate is None:
+    if candidate is None or user is None:
         make_password(password)  # the same hashing work as a check: no timing difference
         return False
     if not password or not check_password(password, candidate.password_hash):

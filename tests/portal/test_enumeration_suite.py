@@ -184,3 +184,47 @@ def test_every_kind_of_account_gets_the_same_answer(form, accounts, tenant):
     unknown = answers.pop("unknown")
     for kind, answer in answers.items():
         assert answer == unknown, f"{form.name}: {kind} differs from an unknown account"
+
+
+def _work(form: Form, typed: dict[str, str], n: int) -> tuple[list[str], int]:
+    """The SQL the form's POST runs (its literals dropped) and the passwords it hashes."""
+    from django.contrib.auth import hashers
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=HOST, REMOTE_ADDR=f"198.51.100.{n}")
+    if form.prepare:
+        client.post(form.prepare, _captcha(client, form.prepare))
+    client.get(form.url)
+    data = form.fields(typed, client)
+    # Every hash, checked or made, is one `encode` (the test hasher's `verify` encodes too).
+    hasher = type(hashers.get_hasher())
+    calls = []
+    original_encode = hasher.encode
+
+    def encode(self, *args, **kwargs):
+        calls.append(1)
+        return original_encode(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hasher, "encode", encode)
+        with CaptureQueriesContext(connection) as queries:
+            client.post(form.url, data)
+    literals = re.compile(r"'[^']*'|\b\d+\b|%s")
+    return [literals.sub("?", q["sql"]) for q in queries.captured_queries], len(calls)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
+def test_every_kind_of_account_costs_the_same_work(form, accounts, tenant):
+    """Time is the other way a form tells: the same statements and the same number of password
+    hashes for every kind of account (bench/enumeration_timing.py measures the time itself)."""
+    work = {kind: _work(form, typed, n) for n, (kind, typed) in enumerate(accounts.items())}
+    unknown_sql, unknown_hashes = work.pop("unknown")
+    for kind, (sql, hashes) in work.items():
+        assert hashes == unknown_hashes, (
+            f"{form.name}: {kind} hashes {hashes}×, unknown {unknown_hashes}×"
+        )
+        assert len(sql) == len(unknown_sql), (
+            f"{form.name}: {kind} runs {len(sql)} statements, unknown {len(unknown_sql)}:\n"
+            + "\n".join(sorted(set(sql) ^ set(unknown_sql)))
+        )
