@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from accounts.known_device import known_device_key, known_device_remember
+from accounts.login_limits import login_limit_key
 from portal.http import client_ip
 
 
@@ -17,8 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login_key(self, request: HttpRequest, identifier: str) -> str:
         """An identifier's login failures are counted under this key (both logins)."""
-        tenant = getattr(request, "tenant", None)
-        return f"{tenant.slug if tenant else '_platform'}:{identifier.strip().lower()}"
+        return login_limit_key(tenant=getattr(request, "tenant", None), identifier=identifier)
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # In a browser where the person logged in before, under its own key (known_device).

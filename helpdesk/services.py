@@ -4,6 +4,7 @@ row in the same transaction; the row says what happened, never a password, code 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.login_limits import login_limit_lift, login_limit_reached
 from accounts.models import User
 from accounts.selectors import person_manageable_by
 from accounts.services import users_mark_migrated
@@ -109,6 +110,9 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
         if throttle.throttle_exceeded(tenant=tenant, limit=limit, subject=subject):
             lifted.append(label)
         throttle.throttle_lift(tenant=tenant, limit=limit, subject=subject)
+    if login_limit_reached(tenant=tenant, identifier=person.identifier):
+        lifted.append(_("connexions échouées"))
+    login_limit_lift(tenant=tenant, identifier=person.identifier)
     for device in person_code_devices(person=person):
         if device.is_locked:
             lifted.append(_("méthode %(method)s débloquée") % {"method": device.masked})

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.login_limits import login_limit_reached
 from accounts.models import User
 from accounts.selectors import person_manageable_by
 from helpdesk.models import HelpdeskAction
@@ -272,6 +273,12 @@ def person_throttles(
         )
         for label, limit, s in person_throttle_keys(person=person)
     ]
+    states.append(
+        ThrottleState(
+            _("connexions échouées (5 en 5 minutes)"),
+            login_limit_reached(tenant=person.member_tenant, identifier=person.identifier),
+        )
+    )
     locked = [d for d in devices if d.is_locked]
     states.append(ThrottleState(_("méthodes bloquées après trop de codes erronés"), bool(locked)))
     return states

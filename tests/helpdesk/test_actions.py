@@ -274,3 +274,32 @@ def test_platform_superuser_acts_for_any_tenant_and_the_row_is_the_persons_tenan
     assert _post(client, parent, "limites/").status_code == 302
     (row,) = HelpdeskAction.objects.all()
     assert row.tenant == parent.tenant and row.actor == root
+
+
+def test_lifting_the_limits_lets_a_locked_out_person_log_in_from_a_new_browser(
+    secretary_client, parent, password
+):
+    from django.contrib.auth import SESSION_KEY
+    from django.test import Client
+
+    from tests.conftest import HOST_A
+
+    # given a stranger's wrong passwords locked the parent's identifier (5 in 5 minutes)
+    for n in range(5):
+        stranger = Client(HTTP_HOST=HOST_A, REMOTE_ADDR=f"198.51.100.{n}")
+        stranger.post("/accounts/login/", {"login": parent.identifier, "password": "wrong"})
+    her_phone = Client(HTTP_HOST=HOST_A, REMOTE_ADDR="203.0.113.7")
+    login = {"login": parent.identifier, "password": password}
+    assert her_phone.post("/accounts/login/", login).status_code == 200
+    # the card says so
+    card = secretary_client.get(card_url(parent)).content.decode()
+    assert "connexions échouées (5 en 5 minutes) : <strong>atteinte</strong>" in card
+
+    # when the secretary lifts the limits after she calls
+    _post(secretary_client, parent, "limites/")
+
+    # then her right password logs her in at once, and the audit names what was lifted
+    response = her_phone.post("/accounts/login/", login)
+    assert response.status_code == 302
+    assert her_phone.session[SESSION_KEY] == str(parent.pk)
+    assert "connexions échouées" in _only_audit_row(parent, ActionKind.LIFT_THROTTLES).detail
