@@ -188,11 +188,12 @@ def activation_code_verify(
         raise ActivationThrottled
     user = user_for_login(tenant=tenant, identifier=identifier) if tenant else None
     activatable = user is not None and user_is_activatable(user)
-    # The same lookup for everyone (user 0 has no code): its time tells nothing of the account.
+    # One HMAC and one lookup by it for everyone (user 0 has no code), and a wrong code finds no
+    # row whether or not the account exists: the time tells nothing of the account. (The HMAC
+    # needs the server's key: comparing it in SQL leaks nothing a guess could use.)
     user_id = user.pk if user is not None and activatable else 0
-    found = _live_codes(user_id, now).order_by("-created_at").first()
-    # Always one HMAC and one comparison, whether or not there is a code to compare with.
-    candidate = _code_hash(tenant_id=tenant.pk, user_id=user.pk if user else 0, code=code)
+    candidate = _code_hash(tenant_id=tenant.pk, user_id=user_id, code=code)
+    found = _live_codes(user_id, now).filter(code_hash=candidate).order_by("-created_at").first()
     if found is not None and constant_time_compare(candidate, found.code_hash):
         return found
     throttle.throttle_hit(tenant=tenant, limit=FAILURES_PER_IP, subject=ip or "-")
