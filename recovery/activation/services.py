@@ -187,6 +187,8 @@ def activation_code_verify(
     ) or throttle.throttle_exceeded(tenant=tenant, limit=FAILURES_PER_IDENTIFIER, subject=subject):
         raise ActivationThrottled
     user = user_for_login(tenant=tenant, identifier=identifier) if tenant else None
+    if user is None:
+        User()  # the model instance a found account costs: the time tells nothing of it either
     activatable = user is not None and user_is_activatable(user)
     # One HMAC and one lookup by it for everyone (user 0 has no code), and a wrong code finds no
     # row whether or not the account exists: the time tells nothing of the account. (The HMAC
