@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -343,7 +343,8 @@ def _wallet_page(
     )
     withdrawal_form = withdrawal_form or WithdrawalRequestForm(
         initial={
-            "amount": str(decimal_from_cents(wallet.balance_cents)).replace(".", ","),
+            # 20,00 in French, 20.00 in English: the field reads both
+            "amount": number_format(decimal_from_cents(wallet.balance_cents), 2),
             "holder_name": request.user.full_name,
         }
     )

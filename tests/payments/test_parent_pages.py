@@ -366,3 +366,19 @@ def test_invitation_rows_escape_what_the_school_typed(
     assert (
         "Sortie &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;musée&quot;" in page
     )
+
+
+def test_wallet_dates_and_amounts_follow_the_language(parent_client, funded_wallet):
+    # given a parent with 20,00 € who reads the portal in English
+    parent_client.cookies["django_language"] = "en"
+    html = parent_client.get(reverse("payments:wallet")).content.decode()
+    # then the amounts, the amount offered for a withdrawal and the dates are written the English
+    # way
+    assert "€20.00" in html and 'name="amount" value="20.00"' in html
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    line = funded_wallet.lines.latest("id")
+    with translation.override("en"):
+        written = date_format(timezone.localtime(line.created_at), "DATETIME_FORMAT")
+    assert written in html and f"{timezone.localdate():%d/%m/%Y}" not in html
