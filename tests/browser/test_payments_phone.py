@@ -223,16 +223,26 @@ def test_pay_is_replaced_by_the_missing_amount_before_the_click(
 
 
 @pytest.mark.parametrize("viewport_name", ["phone"])
-def test_nothing_scrolls_sideways_at_320px(sized_page, tenant_url, demo):
+def test_nothing_scrolls_sideways_at_320px_nor_on_a_tablet(
+    sized_page, tenant_url, demo, check_layout
+):
     page = sized_page
-    page.set_viewport_size({"width": 320, "height": 640})
     _login(page, tenant_url, demo)
-    for path in (
-        "/paiements/invitations/",
-        "/paiements/invitations/historique/",
-        "/paiements/portefeuille/",
-        "/paiements/calendrier/",
-    ):
+    pages = {
+        "invitations": "/paiements/invitations/",
+        "history": "/paiements/invitations/historique/",
+        "wallet": "/paiements/portefeuille/",
+        "calendar": "/paiements/calendrier/",
+    }
+    # the smallest phones still sold: every check of the issue
+    page.set_viewport_size({"width": 320, "height": 640})
+    for name, path in pages.items():
         page.goto(tenant_url(HOST, path))
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 320, f"{path} is {width}px wide at 320px"
+        check_layout(page, f"pay-{name}-fr")
+    # between a phone and a desktop (cards side by side, or the table from 72rem)
+    for width in (768, 1024, 1152):
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in pages.values():
+            page.goto(tenant_url(HOST, path))
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width, f"{path} is {scroll_width}px wide at {width}px"
