@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -112,33 +113,44 @@ def _url_maker(name: str):
     return lambda pk: template.replace("987654321", str(pk))
 
 
+def _top_up_url(missing_cents: int) -> str:
+    """The wallet page, its QR code already holding the missing amount when there is one."""
+    url = reverse("payments:wallet")
+    return f"{url}?montant={decimal_from_cents(missing_cents)}" if missing_cents else url
+
+
 def _pending_rows(values, *, wallet: Wallet | WalletSummary, debtor) -> list[dict]:
     """Everything a row of « Mes invitations » shows, formatted once here (the template only
-    prints): fast with many rows."""
+    prints): fast with many rows. Dates and amounts in the active language's conventions; an
+    invitation the balance cannot cover says how much is missing instead of offering « Payer »."""
     today = timezone.localdate()
     pay_url, decline_url = _url_maker("payments:pay"), _url_maker("payments:decline")
     auto_url, document_url = _url_maker("payments:auto_pay"), _url_maker("payments:document")
     debtor_name = debtor.full_name
+    balance = wallet.balance_cents
     rows = []
     for v in values:
         pk, title = v["pk"], v["activity__title"]
         child = f"{v['beneficiary__last_name']} {v['beneficiary__first_name']}".strip()
         optional = v["activity__kind"] == ActivityKind.OPTIONAL
         auto = v["auto_pay"] if v["auto_pay"] is not None else wallet.auto_pay_default
+        missing = max(v["amount_cents"] - balance, 0)
         rows.append(
             {
                 "pk": pk,
-                "starts_on": v["starts_on"].strftime("%d/%m/%Y"),
+                "starts_on": date_format(v["starts_on"]),
                 "child": child,
                 "debtor": debtor_name,
                 "title": title,
                 "optional": optional,
                 "amount": format_cents(v["amount_cents"]),
-                "due_on": v["due_on"].strftime("%d/%m/%Y"),
+                "due_on": date_format(v["due_on"]),
                 "overdue": v["due_on"] < today,
                 "auto_pay": auto,
                 "for_whom": f"{title}, {child}",
                 "pay_url": pay_url(pk),
+                "missing": format_cents(missing) if missing else "",
+                "top_up_url": _top_up_url(missing),
                 "decline_url": decline_url(pk) if optional else "",
                 "auto_pay_url": auto_url(pk),
                 "document_url": document_url(pk) if v["activity__document"] else "",
@@ -175,9 +187,7 @@ def _confirm_page(
         "action": action,
         "error": error,
         "missing_cents": missing if action == "pay" else 0,
-        "top_up_url": f"{reverse('payments:wallet')}?montant={decimal_from_cents(missing)}"
-        if missing
-        else reverse("payments:wallet"),
+        "top_up_url": _top_up_url(missing),
     }
     return render(request, "payments/confirm.html", context, status=status)
 
@@ -333,7 +343,8 @@ def _wallet_page(
     )
     withdrawal_form = withdrawal_form or WithdrawalRequestForm(
         initial={
-            "amount": str(decimal_from_cents(wallet.balance_cents)).replace(".", ","),
+            # 20,00 in French, 20.00 in English: the field reads both
+            "amount": number_format(decimal_from_cents(wallet.balance_cents), 2),
             "holder_name": request.user.full_name,
         }
     )

@@ -6,12 +6,12 @@ history: a 25,00 € transfer and a paid 5,00 € class photo. Running it again 
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from payments.documents import render_pdf
-from payments.models import Activity, ActivityKind, Invitation, InvitationStatus
+from payments.models import Activity, ActivityKind, Invitation, InvitationStatus, Wallet
 from payments.services.invitations import invitation_pay
 from payments.services.wallets import wallet_get_or_create, wallet_top_up
 from tenants.models import School, Tenant
@@ -23,6 +23,9 @@ PARENT = "jacqueline.dubois"
 CHILDREN = ("camille.muller", "nolan.muller")
 TOP_UP_KEY = "demo-top-up-2500"
 PHOTO_KEY = "demo-pay-class-photo"
+# The demo wallet's structured communication is the README's example, +++123/4567/89002+++ (a real
+# wallet's is drawn at random).
+WALLET_REFERENCE = "1234567890"
 
 
 @transaction.atomic
@@ -77,6 +80,12 @@ def _payments_seed(tenant: Tenant) -> dict[str, int]:
     if not museum.document:
         museum.document.save("programme.pdf", ContentFile(_programme_pdf()), save=True)
 
+    if not Wallet.objects.filter(owner=parent).exists():
+        try:
+            with transaction.atomic():
+                Wallet.objects.create(tenant=tenant, owner=parent, reference=WALLET_REFERENCE)
+        except IntegrityError:  # the reference is taken: the wallet gets a random one
+            pass
     wallet = wallet_get_or_create(tenant=tenant, owner=parent)
     wallet_top_up(
         wallet=wallet,

@@ -22,20 +22,33 @@ def iban(value) -> str:
     return iban_display(value or "")
 
 
+# One invitation of « Mes invitations »: a table row on a wide screen, a card on a phone (each
+# cell then shows its column's name, from data-label; payments.css).
 _ROW = (
-    "<tr{overdue_class}><td>{starts_on}</td><td>{child}</td><td>{debtor}</td>"
+    '<tr{overdue_class}><td data-label="{l_starts}">{starts_on}</td>'
+    '<td data-label="{l_child}">{child}</td><td data-label="{l_debtor}">{debtor}</td>'
     '<th scope="row" class="description">{title}<br><span class="kind">{kind}</span></th>'
-    '<td class="num nowrap">{amount}</td><td class="nowrap">{due_on}{overdue_badge}</td>'
-    "<td></td><td></td>"
-    '<td><form method="post" action="{auto_pay_url}" class="auto-pay-form">'
+    '<td data-label="{l_amount}" class="num nowrap">{amount}</td>'
+    '<td data-label="{l_due}"><span>{due_on}{overdue_badge}</span></td>'
+    '<td class="auto-pay-cell"><form method="post" action="{auto_pay_url}" class="auto-pay-form">'
     '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
     '<input type="checkbox" name="auto_pay" id="auto-pay-{pk}"{checked}> '
-    '<label for="auto-pay-{pk}"><span class="visually-hidden">{auto_label} : {for_whom}</span>'
-    "</label> "
+    '<label for="auto-pay-{pk}"><span class="auto-pay-text">{auto_label}</span>'
+    '<span class="visually-hidden"> — {for_whom}</span></label> '
     '<button type="submit" class="button small auto-pay-save">{save_label}'
     '<span class="visually-hidden"> — {for_whom}</span></button></form></td>'
-    '<td class="actions"><a class="button primary small" href="{pay_url}">{pay_label}'
-    '<span class="visually-hidden"> — {for_whom}</span></a>{decline}{document}</td></tr>'
+    '<td class="actions">{pay}{decline}{document}</td></tr>'
+)
+_PAY = (
+    '<a class="button primary" href="{url}">{label}<span class="visually-hidden"> — {who}'
+    "</span></a>"
+)
+# Not enough credit: no « Payer » to click, the missing amount and the way to top up instead
+# (the server still refuses a payment it cannot cover).
+_SHORT = (
+    '<p class="credit-short" id="credit-short-{pk}">{text}</p>'
+    '<a class="button primary" href="{url}" aria-describedby="credit-short-{pk}">{label}'
+    '<span class="visually-hidden"> — {who}</span></a>'
 )
 
 
@@ -67,6 +80,14 @@ def pending_rows(context, rows) -> str:
         "pay": _("Payer"),
         "decline": _("Décliner"),
         "document": _("Document"),
+        "top_up": _("Recharger mon portefeuille"),
+    }
+    columns = {
+        "l_starts": _("Date de début"),
+        "l_child": _("Bénéficiaire"),
+        "l_debtor": _("Débiteur"),
+        "l_amount": _("Montant"),
+        "l_due": _("Échéance"),
     }
     csrf = context.get("csrf_token", "")
     overdue_badge = _fill(
@@ -75,9 +96,20 @@ def pending_rows(context, rows) -> str:
     html = []
     for row in rows:
         decline = document = ""
+        if row["missing"]:
+            pay = _fill(
+                _SHORT,
+                pk=row["pk"],
+                text=_("Crédit insuffisant : il manque %(missing)s.") % {"missing": row["missing"]},
+                url=row["top_up_url"],
+                label=labels["top_up"],
+                who=row["for_whom"],
+            )
+        else:
+            pay = _fill(_PAY, url=row["pay_url"], label=labels["pay"], who=row["for_whom"])
         if row["decline_url"]:
             decline = _fill(
-                ' <a class="button small" href="{url}">{label}'
+                '<a class="button" href="{url}">{label}'
                 '<span class="visually-hidden"> — {who}</span></a>',
                 url=row["decline_url"],
                 label=labels["decline"],
@@ -85,7 +117,7 @@ def pending_rows(context, rows) -> str:
             )
         if row["document_url"]:
             document = _fill(
-                ' <a class="button small" href="{url}">{label}<span class="visually-hidden"> — '
+                '<a class="button" href="{url}">{label}<span class="visually-hidden"> — '
                 "{who} (PDF)</span></a>",
                 url=row["document_url"],
                 label=labels["document"],
@@ -101,9 +133,10 @@ def pending_rows(context, rows) -> str:
                 csrf=csrf,
                 auto_label=labels["auto"],
                 save_label=labels["save"],
-                pay_label=labels["pay"],
+                pay=pay,
                 decline=decline,
                 document=document,
+                **columns,
                 **{
                     k: row[k]
                     for k in (
@@ -116,7 +149,6 @@ def pending_rows(context, rows) -> str:
                         "due_on",
                         "for_whom",
                         "auto_pay_url",
-                        "pay_url",
                     )
                 },
             )

@@ -135,9 +135,21 @@ def test_not_enough_credit_is_explained(page, tenant_url, short_of_credit, axe_c
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
     page.goto(tenant_url(HOST, "/paiements/invitations/"))
     expect(page.get_by_test_id("balance")).to_have_text("4,00 €")
-    _row(page, "Musée du jouet", "Muller Camille").get_by_role(
-        "link", name=re.compile("^Payer")
-    ).click()
+    museum = _row(page, "Musée du jouet", "Muller Camille")
+    # the list says it before any click: no « Payer », the missing amount and a way to top up
+    expect(museum).to_contain_text("Crédit insuffisant : il manque 1,00 €.")
+    expect(museum.get_by_role("link", name=re.compile("^Payer"))).to_have_count(0)
+    expect(
+        museum.get_by_role("link", name=re.compile("^Recharger mon portefeuille"))
+    ).to_be_visible()
+    axe_check(page)
+    # and the server still refuses the payment when the confirmation page is reached all the same
+    from payments.models import Invitation
+
+    museum_pk = Invitation.objects.get(
+        debtor__identifier="jacqueline.dubois", activity__title="Musée du jouet"
+    ).pk
+    page.goto(tenant_url(HOST, f"/paiements/invitations/{museum_pk}/payer/"))
     page.get_by_role("button", name="Payer").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Crédit insuffisant")

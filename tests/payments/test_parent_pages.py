@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Invitation, InvitationStatus, Wallet
-from payments.services.invitations import invitation_pay
+from payments.services.invitations import invitation_decline, invitation_pay
 from tests.payments.conftest import fund, invite, make_activity
 
 KEY_RE = re.compile(r'name="key" value="([^"]+)"')
@@ -86,12 +86,21 @@ def test_invitations_table_like_the_seed(
         "Débiteur",
         "Montant",
         "Échéance",
-        "Date de paiement",
-        "Date de refus",
         "Payée automatiquement",
         "Action(s)",
     ):
         assert '<th scope="col"' in html and header in html
+    # each cell names its column, for the card a phone shows instead of the row
+    for label in ("Date de début", "Bénéficiaire", "Débiteur", "Montant", "Échéance"):
+        assert f'data-label="{label}"' in html
+    # the dates of payment and refusal, always empty while an invitation waits, are the
+    # history's columns
+    invitation_decline(
+        invitation=handball_invitation2, by=None, idempotency_key="seed-columns-0000000"
+    )
+    history = parent_client.get(reverse("payments:history")).content.decode()
+    for header in ("Date de paiement", "Date de refus", "État", "Document(s)"):
+        assert header in history
     assert "Musée du jouet" in html and "5,00 €" in html and "8,00 €" in html
     assert "Muller Camille" in html and "Muller Nolan" in html and "Dubois Jacqueline" in html
     # a mandatory activity has no decline button; the optional ones have one each
@@ -143,6 +152,30 @@ def test_not_enough_credit_shows_the_missing_amount_and_how_to_top_up(
     assert reverse("payments:wallet") + "?montant=2.00" in html
     museum_invitation.refresh_from_db()
     assert museum_invitation.status == InvitationStatus.PENDING
+
+
+def test_pay_is_replaced_by_the_missing_amount_when_the_balance_cannot_cover_it(
+    parent_client, wallet, museum_invitation, handball_invitation
+):
+    # given 6,00 € in the wallet, a museum visit at 5,00 € and a handball at 8,00 €
+    fund(wallet, 600)
+    html = parent_client.get(reverse("payments:invitations")).content.decode()
+    # then the museum can be paid, the handball says what is missing and how to top up
+    assert reverse("payments:pay", args=[museum_invitation.pk]) in html
+    assert reverse("payments:pay", args=[handball_invitation.pk]) not in html
+    assert "Crédit insuffisant : il manque 2,00 €." in html
+    assert reverse("payments:wallet") + "?montant=2.00" in html
+    # and the confirmation page, reached all the same, says it before the click
+    page = parent_client.get(reverse("payments:pay", args=[handball_invitation.pk]))
+    assert "Crédit insuffisant : il manque 2,00 €." in page.content.decode()
+
+
+def test_the_missing_amount_is_said_in_english_too(parent_client, wallet, museum_invitation):
+    fund(wallet, 300)
+    parent_client.cookies["django_language"] = "en"
+    html = parent_client.get(reverse("payments:invitations")).content.decode()
+    assert "Insufficient credit: €2.00 missing." in html
+    assert "Top up my wallet" in html
 
 
 def test_a_post_without_key_is_refused(parent_client, funded_wallet, museum_invitation):
@@ -333,3 +366,19 @@ def test_invitation_rows_escape_what_the_school_typed(
     assert (
         "Sortie &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;musée&quot;" in page
     )
+
+
+def test_wallet_dates_and_amounts_follow_the_language(parent_client, funded_wallet):
+    # given a parent with 20,00 € who reads the portal in English
+    parent_client.cookies["django_language"] = "en"
+    html = parent_client.get(reverse("payments:wallet")).content.decode()
+    # then the amounts, the amount offered for a withdrawal and the dates are written the English
+    # way
+    assert "€20.00" in html and 'name="amount" value="20.00"' in html
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    line = funded_wallet.lines.latest("id")
+    with translation.override("en"):
+        written = date_format(timezone.localtime(line.created_at), "DATETIME_FORMAT")
+    assert written in html and f"{timezone.localdate():%d/%m/%Y}" not in html
