@@ -61,12 +61,13 @@ def _asked(prefix: str = "") -> Q:
     return Q(**{f"{p}is_active": True}) & adult
 
 
-def _has(model, key: str) -> Exists:
+def _has(model: type[PhoneDevice] | type[SecondaryEmailDevice], key: str) -> Exists:
     return Exists(model.objects.filter(user_id=OuterRef(key), confirmed=True))
 
 
-def _enough(phone, email, required: int):
-    return (phone & email) if required >= 2 else (phone | email)
+def _enough(phone: Q | Exists, email: Q | Exists, required: int) -> Q:
+    both_or_either = (phone & email) if required >= 2 else (phone | email)
+    return Q(both_or_either)
 
 
 def _counts(person: str, required: int) -> dict[str, Count]:
@@ -153,7 +154,7 @@ def methods_coverage_cached(*, viewer: User, tenant: Tenant | None) -> Coverage 
     else:
         scope = ",".join(str(pk) for pk in sorted(viewer.schools.values_list("pk", flat=True)))
     key = f"{tenant.slug}:helpdesk-coverage:{tenant.two_step_methods_required}:{scope}"
-    coverage = cache.get(key)
+    coverage: Coverage | None = cache.get(key)
     if coverage is None:
         coverage = methods_coverage(viewer=viewer, tenant=tenant)
         cache.set(key, coverage, COVERAGE_CACHE_SECONDS)

@@ -6,9 +6,9 @@ from recovery.methods.forms import EmailMethodForm, PhoneMethodForm
 
 
 class RegisterPhoneForm(PhoneMethodForm):
-    current_password = None
+    current_password = None  # type: ignore[assignment]  # Django removes a field set to None
 
 
 class RegisterEmailForm(EmailMethodForm):
-    current_password = None
+    current_password = None  # type: ignore[assignment]
     field_order = ["email"]
