@@ -1,6 +1,7 @@
 """The page after login that asks for recovery methods: set up by the login (a session key),
 held by this middleware until the person registers, confirms or puts it off."""
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -43,7 +44,9 @@ def registration_on_login(sender, request: HttpRequest | None, user, **kwargs) -
     if registration_due(user=user, tenant=tenant) is None:
         session.pop(SESSION_KEY, None)
     else:
-        session[SESSION_KEY] = {"next": ""}
+        # `at`: the password was typed now; the page adds a missing method without asking it
+        # again for a while (recovery.registration.views).
+        session[SESSION_KEY] = {"next": "", "at": int(time.time())}
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:

@@ -2,6 +2,8 @@
 the registration of a missing phone or secondary address, each verified by a code sent through
 the outbox exactly as the profile does."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -18,6 +20,8 @@ from recovery.registration.forms import RegisterEmailForm, RegisterPhoneForm
 from recovery.registration.middleware import SESSION_KEY, safe_next
 
 FORMS = {"phone": RegisterPhoneForm, "email": RegisterEmailForm}
+# How long after the login a missing method is added without typing the password again.
+FRESH_LOGIN_SECONDS = 30 * 60
 DEVICES: dict[str, type[MethodDevice]] = {"phone": PhoneDevice, "email": SecondaryEmailDevice}
 
 
@@ -36,8 +40,9 @@ def _done(request: MemberRequest) -> HttpResponseRedirect:
 @login_required
 def prompt(request: MemberRequest) -> HttpResponse:
     """ "Protégez votre compte": what is missing (or to re-confirm), and whether it can wait."""
-    if "next" in request.GET and SESSION_KEY in request.session:
-        request.session[SESSION_KEY] = {"next": safe_next(request, request.GET["next"])}
+    state = request.session.get(SESSION_KEY)
+    if "next" in request.GET and state is not None:
+        request.session[SESSION_KEY] = {**state, "next": safe_next(request, request.GET["next"])}
     due = services.registration_due(user=request.user, tenant=request.tenant)
     if due is None:
         return _done(request)
@@ -69,10 +74,18 @@ def _missing(request: MemberRequest, kind: str) -> None:
         raise Http404
 
 
+def _fresh_login(request: MemberRequest) -> bool:
+    """The page was set up by a login with the password less than 30 minutes ago."""
+    state = request.session.get(SESSION_KEY) or {}
+    return time.time() - state.get("at", 0) < FRESH_LOGIN_SECONDS
+
+
 @never_cache
 @login_required
 def add(request: MemberRequest, kind: str) -> HttpResponse:
     _missing(request, kind)
+    if not _fresh_login(request):  # long after the login: the profile's page, with the password
+        return redirect("methods:add", kind=kind)
     form = FORMS[kind](request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         device: MethodDevice

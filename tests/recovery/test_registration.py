@@ -304,6 +304,24 @@ def test_another_persons_pending_device_is_404(parent, outsider, password, tenan
     assert client.get(f"{PROMPT}fax/ajouter/").status_code == 404
 
 
+def test_without_a_fresh_login_adding_asks_for_the_password(parent, password, tenant_a):
+    """The page adds a missing method without the password only right after a login with it;
+    otherwise (a session that stayed open, an old login) the profile's page asks it."""
+    _policy(tenant_a, MethodsRegistration.REQUIRE)
+    client, _landing = _login(parent, password)
+    session = client.session
+    session["recovery.registration"] = {"next": "", "at": 0}
+    session.save()
+    response = client.post(f"{PROMPT}phone/ajouter/", {"number": "0470 12 34 67"})
+    assert response.status_code == 302
+    assert response["Location"] == "/profil/methodes/phone/ajouter/"
+    assert not PhoneDevice.objects.exists()
+    # a session with no login-time page at all
+    other = Client(HTTP_HOST=HOST_A)
+    other.force_login(parent)
+    assert other.get(f"{PROMPT}phone/ajouter/")["Location"] == "/profil/methodes/phone/ajouter/"
+
+
 def test_the_profile_pages_still_work_while_asked(parent, password, tenant_a):
     _policy(tenant_a, MethodsRegistration.REQUIRE)
     client, _landing = _login(parent, password)
