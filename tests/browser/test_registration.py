@@ -161,6 +161,7 @@ def test_help_desk_shows_the_coverage_per_school(
     # ECEPS Charleroi: secretary, Pierre (both), Nadia (phone), Sarah (none): 1 of 4
     expect(figure).to_contain_text("25 %")
     expect(figure).to_contain_text("(1 of 4)" if english else "(1 sur 4)")
+    check_layout(page, f"helpdesk-index-{ui_locale}")
     # when she opens the coverage
     figure.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/admin/helpdesk/methodes/$"))
