@@ -168,6 +168,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("La boîte de messagerie que l'école a créée pour l'élève."),
     )
+    # Registration of recovery methods after login (recovery.registration): how many times this
+    # person put it off, and when she last registered or confirmed her methods.
+    methods_prompt_skips = models.PositiveSmallIntegerField(
+        _("enregistrement des méthodes remis à plus tard"), default=0, editable=False
+    )
+    methods_confirmed_at = models.DateTimeField(
+        _("méthodes de récupération confirmées le"), null=True, blank=True, editable=False
+    )
     legacy_id = models.CharField(_("identifiant dans l'ancien système"), max_length=100, blank=True)
     migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)

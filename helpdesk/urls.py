@@ -20,6 +20,12 @@ def helpdesk_urlpatterns(site: AdminSite) -> list[URLPattern]:
     return [
         path("", page(views.index), name="helpdesk_index"),
         path("personne/<int:pk>/", page(views.person), name="helpdesk_person"),
+        path("methodes/", page(views.coverage), name="helpdesk_coverage"),
+        path(
+            "methodes/ecole/<int:school_id>/",
+            page(views.coverage_people),
+            name="helpdesk_coverage_people",
+        ),
         path("personne/<int:pk>/migrer/", action(views.migrate), name="helpdesk_migrate"),
         path(
             "personne/<int:pk>/reinitialisation/",

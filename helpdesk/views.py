@@ -3,7 +3,8 @@
 viewer's tenant and schools."""
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +17,13 @@ from helpdesk.forms import SearchForm
 from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
 from helpdesk.selectors.attention import ATTENTION_DAYS, messages_needing_attention
 from helpdesk.selectors.card import person_card, person_message_get
+from helpdesk.selectors.coverage import (
+    METHOD_FILTERS,
+    methods_coverage,
+    methods_coverage_cached,
+    methods_coverage_people,
+    school_for_coverage,
+)
 from helpdesk.selectors.search import person_search
 from helpdesk.selectors.stats import week_stats
 from outbox.exceptions import MessageNotResendable
@@ -78,6 +86,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             "recent_actions": actions_recent(viewer=request.user, tenant=request.tenant),
             "attention": messages_needing_attention(viewer=request.user, tenant=request.tenant),
             "attention_days": ATTENTION_DAYS,
+            "coverage": methods_coverage_cached(viewer=request.user, tenant=request.tenant),
         }
     return TemplateResponse(request, "helpdesk/index.html", context)
 
@@ -94,6 +103,39 @@ def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             person=card.person,
         ),
     )
+
+
+COVERAGE_PAGE_SIZE = 50
+
+
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
+    """Who registered recovery methods, per school of the viewer's and per method."""
+    figures = methods_coverage(viewer=request.user, tenant=request.tenant)
+    if figures is None:
+        raise Http404
+    context = _context(request, title=_("Méthodes de récupération enregistrées"), coverage=figures)
+    return TemplateResponse(request, "helpdesk/coverage.html", context)
+
+
+def coverage_people(request: AuthenticatedRequest, school_id: int) -> HttpResponse:
+    """The people of one school with (or without) a method, by name, 50 a page."""
+    school = school_for_coverage(viewer=request.user, tenant=request.tenant, school_id=school_id)
+    method = request.GET.get("method", "enough")
+    if method not in METHOD_FILTERS:
+        raise Http404
+    required = request.tenant.two_step_methods_required if request.tenant else 2
+    people = methods_coverage_people(school=school, method=method, required=required)
+    page = Paginator(people, COVERAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _context(
+        request,
+        title=school.name,
+        school=school,
+        method=method,
+        methods=METHOD_FILTERS,
+        page=page,
+        required=required,
+    )
+    return TemplateResponse(request, "helpdesk/coverage_people.html", context)
 
 
 def migrate(request: AuthenticatedRequest, pk: int) -> HttpResponse:

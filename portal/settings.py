@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "portal.middleware.SignedInNoStoreMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the forced new password: the page asking for recovery methods after login.
+    "recovery.registration.middleware.MethodsRegistrationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

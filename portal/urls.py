@@ -16,6 +16,7 @@ urlpatterns = [
     path("profil/", include("accounts.profile_urls")),
     path("activation/", include("recovery.activation.urls")),
     path("profil/methodes/", include("recovery.methods.urls")),
+    path("profil/securite/", include("recovery.registration.urls")),
     path("mot-de-passe-oublie/", include("recovery.identifier.urls")),
     path("identifiant/", include("recovery.numen.urls")),
     path("eleve/", include("recovery.student.urls")),

@@ -60,6 +60,17 @@ class TenantAdmin(TenantScopedAdmin):
                 ]
             },
         ),
+        (
+            "Méthodes de récupération",
+            {
+                "fields": [
+                    "two_step_methods_required",
+                    "methods_registration",
+                    "methods_registration_skips",
+                    "methods_reconfirm_days",
+                ]
+            },
+        ),
         ("Mot de passe", {"fields": ["password_min_length", "password_rules"]}),
         ("Activation", {"fields": ["activation_days", "student_self_activation"]}),
         ("Rechargements", {"fields": ["iban", "creditor_name"]}),

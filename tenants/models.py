@@ -16,6 +16,14 @@ class PasswordRules(models.TextChoices):
     M365 = "m365", _("Trois des quatre types de caractères, sans le nom")
 
 
+class MethodsRegistration(models.TextChoices):
+    """Whether people are asked, after logging in, to register their recovery methods."""
+
+    OFF = "off", _("Non")
+    ASK = "ask", _("Demander (la personne peut remettre à plus tard)")
+    REQUIRE = "require", _("Exiger")
+
+
 class Tenant(models.Model):
     slug = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("nom"), max_length=200)
@@ -57,6 +65,37 @@ class Tenant(models.Model):
         _("méthodes de vérification exigées"),
         choices=[(1, "1"), (2, "2")],
         default=2,
+    )
+    # Registration of the recovery methods after login (issue 13), as Microsoft Entra's
+    # "require users to register when signing in" and its re-confirmation.
+    methods_registration = models.CharField(
+        _("demande d'enregistrement des méthodes de récupération"),
+        max_length=10,
+        choices=MethodsRegistration.choices,
+        default=MethodsRegistration.OFF,
+        help_text=_(
+            "Après la connexion, une page demande un téléphone et une adresse secondaire à "
+            "qui n'en a pas assez. Sert seulement avec la vérification en deux étapes ; "
+            "les élèves ne sont pas concernés."
+        ),
+    )
+    methods_registration_skips = models.PositiveSmallIntegerField(
+        _("reports permis"),
+        default=3,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "Sous « Demander » : combien de fois une personne peut remettre à plus tard "
+            "avant que l'enregistrement soit exigé."
+        ),
+    )
+    methods_reconfirm_days = models.PositiveSmallIntegerField(
+        _("reconfirmation des méthodes (jours)"),
+        default=180,
+        validators=[MaxValueValidator(730)],
+        help_text=_(
+            "Après ce nombre de jours, la personne confirme que ses méthodes sont toujours "
+            "les siennes. 0 : jamais."
+        ),
     )
     phone_region = models.CharField(
         _("pays des numéros de téléphone"),
@@ -113,8 +152,18 @@ class Tenant(models.Model):
         return self.display_name or self.name
 
     def clean(self) -> None:
-        """The IBAN printed in every QR code and top-up sheet: checked (schwifty), kept compact."""
+        """The IBAN printed in every QR code and top-up sheet: checked (schwifty), kept compact.
+        Asking people for recovery methods only makes sense with the two-step reset."""
         super().clean()
+        if self.methods_registration != MethodsRegistration.OFF and not self.two_step_reset:
+            raise ValidationError(
+                {
+                    "methods_registration": _(
+                        "Activez la vérification en deux étapes : sans elle, les méthodes "
+                        "de récupération ne servent à rien."
+                    )
+                }
+            )
         if self.iban:
             from schwifty import IBAN
             from schwifty.exceptions import SchwiftyException

@@ -1,6 +1,7 @@
 """Demo people of each tenant: staff, parents, students, a never-activated parent, recovery
 methods and the staff's second factor. Every demo password is `DEMO_PASSWORD`."""
 
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.identifiers import identifier_generate
@@ -35,6 +36,8 @@ PEOPLE = [
      {"is_school_staff": True}, "ECEPS-CHARLEROI"),
     ("eceps", "nadia.lambert", "Nadia", "Lambert", "nadia.lambert@eceps.localhost",
      {"is_school_staff": True}, "ECEPS-CHARLEROI"),
+    ("eceps", "sarah.peeters", "Sarah", "Peeters", "sarah.peeters@example.be",
+     {"is_parent": True}, "ECEPS-CHARLEROI"),
     ("sepne", "secretariat.sepne", "Isabelle", "Tremblay", "secretariat@sepne.localhost",
      {"is_secretary": True, "is_school_staff": True}, "SEPNE-CHAMPLAIN"),
     ("sepne", "abc123456", "Léa", "Gagnon", "lea.gagnon@eleves.sepne.ca",
@@ -142,12 +145,14 @@ def _recovery_methods(slug: str, people: dict[str, User]) -> None:
         if row_slug != slug:
             continue
         user = people[identifier]
+        # Verified at seeding: not due for re-confirmation (methods_reconfirm_days) for months.
+        verified = {"confirmed": True, "verified_at": timezone.now()}
         PhoneDevice.objects.update_or_create(
-            user=user, name="phone", defaults={"number": number, "confirmed": True}
+            user=user, name="phone", defaults={"number": number, **verified}
         )
         if email:
             SecondaryEmailDevice.objects.update_or_create(
-                user=user, name="email", defaults={"email": email, "confirmed": True}
+                user=user, name="email", defaults={"email": email, **verified}
             )
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tenants.models import PasswordRules, School, Tenant, TenantHost
+from tenants.models import MethodsRegistration, PasswordRules, School, Tenant, TenantHost
 from tenants.scoping import tenant_scope
 
 TENANTS: list[dict[str, Any]] = [
@@ -28,7 +28,12 @@ TENANTS: list[dict[str, Any]] = [
         "primary_colour": "#6b2c91",
         "support_text": "Si vous ne pouvez utiliser aucune méthode, contactez le secrétariat.",
         "password_rules": PasswordRules.M365,
-        "features": {"identifier_reset": False, "two_step_reset": True},
+        # Asks for recovery methods after login (3 skips, re-confirm after 180 days): issue 13.
+        "features": {
+            "identifier_reset": False,
+            "two_step_reset": True,
+            "methods_registration": MethodsRegistration.ASK,
+        },
         "schools": [("ECEPS Charleroi", "ECEPS-CHARLEROI", "")],
     },
     {
@@ -73,6 +78,7 @@ def tenant_seed(*, spec: dict) -> Tenant:
         "numen_lookup": False,
         "numen_initial_login": False,
         "payments": False,
+        "methods_registration": MethodsRegistration.OFF,
         **spec["features"],
     }
     tenant, _created = Tenant.objects.update_or_create(

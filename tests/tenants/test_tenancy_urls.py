@@ -144,6 +144,7 @@ Kwargs = Callable[[World], dict[str, Any]]
 ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "methods:verify": ("family", lambda w: {"kind": "phone", "device_id": w.device.pk}),
     "methods:remove": ("family", lambda w: {"kind": "phone", "device_id": w.device.pk}),
+    "registration:verify": ("family", lambda w: {"kind": "phone", "device_id": w.device.pk}),
     "payments:pay": ("family", lambda w: {"pk": w.invitation.pk}),
     "payments:decline": ("family", lambda w: {"pk": w.invitation.pk}),
     "payments:auto_pay": ("family", lambda w: {"pk": w.invitation.pk}),
@@ -152,6 +153,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "payments:calendar_feed": ("family", lambda w: {"token": w.wallet.calendar_token}),
     "dev_inbox_message": ("family", lambda w: {"message_id": w.message.pk}),
     "admin:helpdesk_person": ("office", lambda w: {"pk": w.parent.pk}),
+    "admin:helpdesk_coverage_people": ("office", lambda w: {"school_id": w.child.schools.get().pk}),
     "admin:helpdesk_migrate": ("office", lambda w: {"pk": w.parent.pk}),
     "admin:helpdesk_send_reset": ("office", lambda w: {"pk": w.parent.pk}),
     "admin:helpdesk_send_activation": ("office", lambda w: {"pk": w.child.pk}),
@@ -189,6 +191,7 @@ NOT_AN_OBJECT_ID = {
     "recovery:link": "a one-time secret, checked against the tenant's hashed tokens",
     "student:link": "a one-time secret, checked against the tenant's hashed tokens",
     "methods:add": "a kind of method, not a row",
+    "registration:add": "a kind of method, not a row",
     "captcha-image": "a captcha key, not tenant data",
     "captcha-image-2x": "a captcha key, not tenant data",
     "captcha-audio": "a captcha key, not tenant data",
