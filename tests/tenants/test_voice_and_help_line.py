@@ -1,0 +1,162 @@
+"""ISSUE 13, item 6: one voice per tenant (« tu » for SEPNE's students, « vous » elsewhere), the
+footer's help line in the visitor's language, the copied mistakes of the original pages gone,
+and English strings punctuated the English way."""
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from tenants.models import Tenant
+from tests.conftest import HOST_A
+
+PO_FILE = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+TU = re.compile(r"\b(tu|te|toi|ton|ta|tes|t'|t’)\b", re.IGNORECASE)
+VOUS = re.compile(r"\b(vous|votre|vos)\b", re.IGNORECASE)
+# Imperatives of the pages: « Vérifie » / « Vérifiez », « Demande » / « Demandez »…
+TU_VERBS = re.compile(
+    r"\b(vérifie|ouvre|consulte|choisis|saisis|entre ton|active ton|demande de l'aide|demande-le)\b"
+)
+VOUS_VERBS = re.compile(r"\b(vérifiez|demandez|entrez|ouvrez|consultez|activez|choisissez)\b")
+
+
+def _main(response) -> str:
+    """The visible text of the page's <main>: what the voice rule is about."""
+    html = response.content.decode()
+    main = html.split('<main id="main" class="content">', 1)[1].split("</main>", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", main)
+    return html_lib.unescape(re.sub(r"\s+", " ", text))
+
+
+def _english(client: Client, path: str) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": path})
+
+
+# --- The tenant's voice ---------------------------------------------------------------------
+
+STUDENT_PAGES = ["/eleve/", "/eleve/envoye/", "/eleve/demande-envoyee/"]
+ACTIVATION_PAGES = ["/activation/eleve/", "/activation/eleve/envoye/"]
+
+
+@pytest.fixture
+def student_tenant(tenant_a):
+    tenant_a.student_mailbox_reset = True
+    tenant_a.student_self_activation = True
+    tenant_a.save()
+    return tenant_a
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", STUDENT_PAGES + ACTIVATION_PAGES)
+def test_a_tu_tenant_never_says_vous_on_the_student_pages(student_tenant, client_a, path):
+    student_tenant.voice = "tu"
+    student_tenant.save()
+    text = _main(client_a.get(path))
+    assert TU.search(text), text
+    assert not VOUS.search(text), VOUS.findall(text)
+    assert not VOUS_VERBS.search(text.lower()), VOUS_VERBS.findall(text.lower())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", STUDENT_PAGES + ACTIVATION_PAGES)
+def test_a_vous_tenant_never_says_tu_on_the_student_pages(student_tenant, client_a, path):
+    assert student_tenant.voice == "vous"  # the default
+    text = _main(client_a.get(path))
+    assert VOUS.search(text), text
+    assert not TU.search(text), TU.findall(text)
+    assert not TU_VERBS.search(text.lower()), TU_VERBS.findall(text.lower())
+
+
+@pytest.mark.django_db
+def test_the_student_form_speaks_the_tenants_voice(student_tenant, client_a):
+    page = html_lib.unescape(client_a.get("/eleve/").content.decode())
+    assert "Votre adresse de courriel scolaire" in page
+    error = html_lib.unescape(
+        client_a.post("/eleve/", {"address": "pas-une-adresse"}).content.decode()
+    )
+    assert "Saisissez une adresse de courriel valide." in error
+    student_tenant.voice = "tu"
+    student_tenant.save()
+    error = html_lib.unescape(
+        client_a.post("/eleve/", {"address": "pas-une-adresse"}).content.decode()
+    )
+    assert "Saisis une adresse de courriel valide." in error
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("voice", "expected"), [("vous", "Vous pouvez maintenant"), ("tu", "Tu peux maintenant")]
+)
+def test_done_page_has_neither_copied_mistake(tenant_a, client_a, voice, expected):
+    tenant_a.voice = voice
+    tenant_a.save()
+    text = _main(client_a.get("/mot-de-passe-oublie/termine/"))
+    assert "cliquez" not in text.lower()
+    assert "Réinitialiser la confirmation" not in text
+    assert "Mot de passe réinitialisé" in text
+    assert expected in text
+
+
+# --- The footer's help line -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_footer_help_line_follows_the_visitors_language(tenant_a):
+    tenant_a.support_text = "Contactez votre pouvoir organisateur."
+    tenant_a.support_text_en = "Contact your organising authority."
+    tenant_a.save()
+    french = Client(HTTP_HOST=HOST_A).get("/accounts/login/").content.decode()
+    assert '<p class="support">Contactez votre pouvoir organisateur.</p>' in french
+    client = Client(HTTP_HOST=HOST_A)
+    _english(client, "/accounts/login/")
+    english = client.get("/accounts/login/").content.decode()
+    assert '<p class="support">Contact your organising authority.</p>' in english
+    assert "Contactez votre pouvoir organisateur." not in english
+
+
+@pytest.mark.django_db
+def test_footer_help_line_without_english_stays_french_and_says_so(tenant_a):
+    tenant_a.support_text = "Contactez votre pouvoir organisateur."
+    tenant_a.support_text_en = ""
+    tenant_a.save()
+    client = Client(HTTP_HOST=HOST_A)
+    _english(client, "/accounts/login/")
+    english = client.get("/accounts/login/").content.decode()
+    # Screen readers read it with a French voice.
+    assert '<p class="support" lang="fr">Contactez votre pouvoir organisateur.</p>' in english
+
+
+@pytest.mark.django_db
+def test_demo_tenants_have_a_voice_and_an_english_help_line(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo")
+    voices = dict(Tenant.objects.values_list("slug", "voice"))
+    assert voices == {"creos": "vous", "eceps": "vous", "sepne": "tu", "creteil": "vous"}
+    for tenant in Tenant.objects.all():
+        assert tenant.support_text_en.strip(), tenant.slug
+        assert tenant.support_text_in("en") == (tenant.support_text_en, "en")
+        assert tenant.support_text_in("fr") == (tenant.support_text, "fr")
+    sepne = Tenant.objects.get(slug="sepne")
+    assert TU.search(sepne.support_text) and not VOUS.search(sepne.support_text)
+
+
+# --- English punctuation --------------------------------------------------------------------
+
+
+def _msgstrs() -> list[str]:
+    text = re.sub(r'"\n"', "", PO_FILE.read_text(encoding="utf-8"))
+    found = re.findall(r'^msgstr(?:\[\d\])? "(.*)"$', text, re.MULTILINE)
+    return found[1:]  # the header is not a message
+
+
+def test_no_english_string_has_a_space_before_a_colon_or_mark():
+    """« Due date : » is French typography; English writes « Due date: »."""
+    offenders = [s for s in _msgstrs() if re.search(r"[\s\u00a0\u202f][:?!;]", s)]
+    assert offenders == []
+
+
+def test_catalogue_is_read_whole():
+    assert len(_msgstrs()) > 1000
