@@ -30,6 +30,7 @@ class IdentifierLoginForm(LoginForm):
         )
         if "remember" in self.fields:
             self.fields["remember"].label = _("Rester connecté")
+            self.fields["remember"].label_suffix = ""  # a box to tick, not a field to fill
         self.order_fields(["login", "password", "remember"])
 
     def clean(self):
