@@ -18,9 +18,12 @@ TU = re.compile(r"\b(tu|te|toi|ton|ta|tes|t'|t’)\b", re.IGNORECASE)
 VOUS = re.compile(r"\b(vous|votre|vos)\b", re.IGNORECASE)
 # Imperatives of the pages: « Vérifie » / « Vérifiez », « Demande » / « Demandez »…
 TU_VERBS = re.compile(
-    r"\b(vérifie|ouvre|consulte|choisis|saisis|entre ton|active ton|demande de l'aide|demande-le)\b"
+    r"\b(vérifie|ouvre|consulte|choisis|saisis|entre ton|active ton|demande de l'aide|demande-le"
+    r"|recommence)\b"
 )
-VOUS_VERBS = re.compile(r"\b(vérifiez|demandez|entrez|ouvrez|consultez|activez|choisissez)\b")
+VOUS_VERBS = re.compile(
+    r"\b(vérifiez|demandez|entrez|ouvrez|consultez|activez|choisissez|recommencez)\b"
+)
 
 
 def _main(response) -> str:
@@ -38,7 +41,8 @@ def _english(client: Client, path: str) -> None:
 # --- The tenant's voice ---------------------------------------------------------------------
 
 STUDENT_PAGES = ["/eleve/", "/eleve/envoye/", "/eleve/demande-envoyee/"]
-ACTIVATION_PAGES = ["/activation/eleve/", "/activation/eleve/envoye/"]
+# (the password page, reached without a proven code, is the « no longer valid » page)
+ACTIVATION_PAGES = ["/activation/eleve/", "/activation/eleve/envoye/", "/activation/mot-de-passe/"]
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def test_a_tu_tenant_never_says_vous_on_the_student_pages(student_tenant, client
     student_tenant.voice = "tu"
     student_tenant.save()
     text = _main(client_a.get(path))
-    assert TU.search(text), text
+    assert TU.search(text) or TU_VERBS.search(text.lower()), text
     assert not VOUS.search(text), VOUS.findall(text)
     assert not VOUS_VERBS.search(text.lower()), VOUS_VERBS.findall(text.lower())
 
@@ -65,7 +69,7 @@ def test_a_tu_tenant_never_says_vous_on_the_student_pages(student_tenant, client
 def test_a_vous_tenant_never_says_tu_on_the_student_pages(student_tenant, client_a, path):
     assert student_tenant.voice == "vous"  # the default
     text = _main(client_a.get(path))
-    assert VOUS.search(text), text
+    assert VOUS.search(text) or VOUS_VERBS.search(text.lower()), text
     assert not TU.search(text), TU.findall(text)
     assert not TU_VERBS.search(text.lower()), TU_VERBS.findall(text.lower())
 
