@@ -164,3 +164,30 @@ def test_no_english_string_has_a_space_before_a_colon_or_mark():
 
 def test_catalogue_is_read_whole():
     assert len(_msgstrs()) > 1000
+
+
+STUDENT_MAILS = [
+    "recovery/student/email/link",
+    "recovery/student/email/temporary_password",
+    "recovery/activation/email/student_link",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", STUDENT_MAILS)
+def test_student_mails_speak_the_tenants_voice(tenant_a, template):
+    from django.template.loader import render_to_string
+
+    context = {
+        "url": "https://alpha.localhost/x/", "login_url": "https://alpha.localhost/",
+        "identifier": "abc123456", "password": "abc-def", "lifetime_minutes": 60,
+        "lifetime_hours": 24,
+    }  # fmt: skip
+    for voice, present, absent in [("tu", TU, VOUS), ("vous", VOUS, TU)]:
+        tenant_a.voice = voice
+        text = "".join(
+            render_to_string(f"{template}_{part}.txt", {**context, "tenant": tenant_a})
+            for part in ("subject", "message")
+        )
+        assert present.search(text), (voice, text)
+        assert not absent.search(text), (voice, absent.findall(text))
