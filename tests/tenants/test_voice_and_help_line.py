@@ -193,3 +193,16 @@ def test_student_mails_speak_the_tenants_voice(tenant_a, template):
             )
         assert present.search(text), (voice, text)
         assert not absent.search(text), (voice, absent.findall(text))
+
+
+@pytest.mark.django_db
+def test_network_admin_sets_the_voice_and_the_english_help_line(tenant_a, school_a):
+    from tests.conftest import verified_admin_client
+    from tests.factories import UserFactory
+
+    boss = UserFactory(tenant=tenant_a, is_tenant_admin=True, schools=[school_a])
+    client = verified_admin_client(boss, HOST_A)
+    page = client.get(f"/admin/tenants/tenant/{tenant_a.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="voice"' in html and 'name="support_text_en"' in html
