@@ -206,3 +206,22 @@ def test_network_admin_sets_the_voice_and_the_english_help_line(tenant_a, school
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="voice"' in html and 'name="support_text_en"' in html
+
+
+@pytest.mark.django_db
+def test_english_error_summary_has_no_space_before_the_colon(tenant_a):
+    client = Client(HTTP_HOST=HOST_A)
+    _english(client, "/mot-de-passe-oublie/")
+    response = client.post("/mot-de-passe-oublie/", {"method": "email", "login": "pas-une-adresse"})
+    assert response.status_code == 400
+    html = html_lib.unescape(response.content.decode())
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Username or email address: Enter a valid email address." in summary
+    assert not re.search(r"\w [:?!;]", re.sub(r"<[^>]+>", "", summary))
+    # and French keeps its space
+    french = Client(HTTP_HOST=HOST_A).post(
+        "/mot-de-passe-oublie/", {"method": "email", "login": "pas-une-adresse"}
+    )
+    assert "Nom d'utilisateur ou adresse e-mail : Saisissez" in html_lib.unescape(
+        french.content.decode()
+    )
