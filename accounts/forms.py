@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from allauth.account.forms import LoginForm
@@ -6,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from tenants.features import tenant_has_feature
 
 
 class IdentifierLoginForm(LoginForm):
@@ -28,6 +30,7 @@ class IdentifierLoginForm(LoginForm):
         )
         if "remember" in self.fields:
             self.fields["remember"].label = _("Rester connecté")
+            self.fields["remember"].label_suffix = ""  # a box to tick, not a field to fill
         self.order_fields(["login", "password", "remember"])
 
     def clean(self):
@@ -44,9 +47,30 @@ class IdentifierLoginForm(LoginForm):
                     ),
                     code="email_instead_of_identifier",
                 ) from None
+            if self._numen_in_lower_case():
+                raise forms.ValidationError(
+                    _(
+                        "L'identifiant ou le mot de passe est incorrect. Première connexion avec "
+                        "votre NUMEN ? Tapez-le en majuscules, par exemple 05E0512345ABC."
+                    ),
+                    code="numen_lower_case",
+                ) from None
             raise forms.ValidationError(
                 _("L'identifiant ou le mot de passe est incorrect."), code="invalid_login"
             ) from None
+
+    def _numen_in_lower_case(self) -> bool:
+        """A failed password shaped like a NUMEN with small letters, where the tenant lets the
+        NUMEN in capitals open a first login. Only the shape is looked at: the hint says
+        nothing about the account."""
+        tenant = getattr(getattr(self, "request", None), "tenant", None)
+        password = re.sub(r"\s+", "", self.cleaned_data.get("password", "") or "")
+        return bool(
+            tenant is not None
+            and tenant_has_feature(tenant, "numen_initial_login")
+            and re.fullmatch(r"[0-9A-Za-z]{13}", password)
+            and password != password.upper()
+        )
 
 
 class RulesDescribedBoundField(forms.BoundField):

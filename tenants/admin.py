@@ -43,6 +43,8 @@ class TenantAdmin(TenantScopedAdmin):
                     "logo",
                     "primary_colour",
                     "support_text",
+                    "support_text_en",
+                    "voice",
                     "default_language",
                 ]
             },

@@ -24,6 +24,13 @@ class MethodsRegistration(models.TextChoices):
     REQUIRE = "require", _("Exiger")
 
 
+class Voice(models.TextChoices):
+    """How the portal's French pages speak to the tenant's people (ISSUE 13: one voice each)."""
+
+    TU = "tu", _("tutoiement (« tu »)")
+    VOUS = "vous", _("vouvoiement (« vous »)")
+
+
 class Tenant(models.Model):
     slug = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("nom"), max_length=200)
@@ -36,6 +43,20 @@ class Tenant(models.Model):
         _("texte d'aide"),
         blank=True,
         help_text=_("Affiché sous les formulaires : à qui s'adresser en cas de problème."),
+    )
+    support_text_en = models.TextField(
+        _("texte d'aide en anglais"),
+        blank=True,
+        help_text=_("Le même texte pour les pages affichées en anglais (sinon le texte français)."),
+    )
+    voice = models.CharField(
+        _("façon de s'adresser aux gens"),
+        max_length=4,
+        choices=Voice.choices,
+        default=Voice.VOUS,
+        help_text=_(
+            "« tu » pour un portail d'élèves, « vous » ailleurs : une seule voix par réseau."
+        ),
     )
     default_language = models.CharField(
         _("langue par défaut"),
@@ -174,6 +195,20 @@ class Tenant(models.Model):
                 raise ValidationError(
                     {"iban": _("IBAN invalide (%(reason)s).") % {"reason": exc}}
                 ) from exc
+
+    def support_text_in(self, language: str | None) -> tuple[str, str]:
+        """The footer's help line in this language if the tenant wrote one, else in French;
+        with the language it is in (for the `lang` attribute)."""
+        if (language or "").startswith("en") and self.support_text_en.strip():
+            return self.support_text_en, "en"
+        return self.support_text, "fr"
+
+    @property
+    def support_text_current(self) -> tuple[str, str]:
+        """`support_text_in` for the language of the page being rendered."""
+        from django.utils.translation import get_language
+
+        return self.support_text_in(get_language())
 
     @property
     def primary_host(self) -> str:

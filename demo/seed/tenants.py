@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tenants.models import MethodsRegistration, PasswordRules, School, Tenant, TenantHost
+from tenants.models import MethodsRegistration, PasswordRules, School, Tenant, TenantHost, Voice
 from tenants.scoping import tenant_scope
 
 TENANTS: list[dict[str, Any]] = [
@@ -14,6 +14,10 @@ TENANTS: list[dict[str, Any]] = [
         "support_text": (
             "Un problème de connexion ? Contactez votre pouvoir organisateur ou votre "
             "institution, qui pourra débloquer votre situation."
+        ),
+        "support_text_en": (
+            "Trouble signing in? Contact your organising authority or your institution, who "
+            "will be able to sort it out."
         ),
         "password_rules": PasswordRules.CREOS,
         "features": {"identifier_reset": True, "payments": True},
@@ -27,6 +31,7 @@ TENANTS: list[dict[str, Any]] = [
         "display_name": "ECEPS",
         "primary_colour": "#6b2c91",
         "support_text": "Si vous ne pouvez utiliser aucune méthode, contactez le secrétariat.",
+        "support_text_en": "If you cannot use any method, contact the school office.",
         "password_rules": PasswordRules.M365,
         # Asks for recovery methods after login (3 skips, re-confirm after 180 days): issue 13.
         "features": {
@@ -41,7 +46,9 @@ TENANTS: list[dict[str, Any]] = [
         "name": "SEPNE — conseil scolaire",
         "display_name": "Portail des élèves SEPNE",
         "primary_colour": "#00695c",
-        "support_text": "S'il vous manque des informations, demandez de l'aide à votre école.",
+        "support_text": "S'il te manque des informations, demande de l'aide à ton école.",
+        "support_text_en": "If you are missing any information, ask your school for help.",
+        "voice": Voice.TU,
         "password_rules": PasswordRules.BASIC,
         # A short delay for the temporary password, so a demo does not wait two minutes.
         "features": {
@@ -58,6 +65,9 @@ TENANTS: list[dict[str, Any]] = [
         "primary_colour": "#a4262c",
         "support_text": (
             "NUMEN perdu ? Demandez-le au gestionnaire de votre établissement ou au rectorat."
+        ),
+        "support_text_en": (
+            "Lost your NUMEN? Ask your school's administrator or the rectorate for it."
         ),
         "password_rules": PasswordRules.BASIC,
         "features": {
@@ -88,6 +98,8 @@ def tenant_seed(*, spec: dict) -> Tenant:
             "display_name": spec["display_name"],
             "primary_colour": spec["primary_colour"],
             "support_text": spec["support_text"],
+            "support_text_en": spec.get("support_text_en", ""),
+            "voice": spec.get("voice", Voice.VOUS),
             "password_rules": spec["password_rules"],
             "iban": spec.get("iban", ""),
             "creditor_name": spec.get("creditor_name", ""),

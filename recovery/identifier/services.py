@@ -2,8 +2,10 @@
 mail per address listing every migrated account it matches, each with a one-time link. A
 secretary can send the same link to one person (`admin_reset_send`)."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,10 +23,30 @@ from recovery.tokens import LINK_LIFETIME, link_token_issue
 from tenants.selectors import tenant_public_base_url
 
 
+def looks_like_an_address(login: str) -> bool:
+    """An e-mail address, whatever mode the visitor left ticked: the field says « Nom
+    d'utilisateur ou adresse e-mail », and parents type their address under « Nom
+    d'utilisateur » (ISSUE 13)."""
+    if "@" not in login:
+        return False
+    try:
+        validate_email(login)
+    except ValidationError:
+        return False
+    return True
+
+
 def _users_matching(*, method: str, login: str) -> QuerySet[User]:
+    """The accounts a request names. By e-mail: every account with that address. By identifier:
+    the account with that identifier, and — when what was typed is an address — every account
+    with that address too (an identifier may itself contain « @ »: both are looked up)."""
     users = User.objects.all()
     if method == "email":
         return users.filter(email__lower_exact=login).order_by("identifier")
+    if looks_like_an_address(login):
+        return users.filter(
+            Q(identifier__lower_exact=login) | Q(email__lower_exact=login)
+        ).order_by("identifier")
     return users.filter(identifier__lower_exact=login).order_by()  # unique: no sort needed
 
 

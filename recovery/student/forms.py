@@ -7,6 +7,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from recovery.forms import reject_control_characters
+from tenants.models import Voice
 
 STUDENT_NUMBER_RE = re.compile(r"[0-9]{10}")
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{1,150}")
@@ -22,13 +23,24 @@ class StudentMailboxForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
     )
 
+    def __init__(self, *args, voice: str = Voice.TU, **kwargs) -> None:
+        """`voice`: the tenant's (« tu » or « vous »), for the label and the messages."""
+        super().__init__(*args, **kwargs)
+        self.voice = voice
+        if voice != Voice.TU:
+            self.fields["address"].label = _("Votre adresse de courriel scolaire")
+
     def clean_address(self) -> str:
         value = self.cleaned_data["address"].strip()
         reject_control_characters(value)
         try:
             validate_email(value)
         except forms.ValidationError:
-            raise forms.ValidationError(_("Saisis une adresse de courriel valide.")) from None
+            if self.voice == Voice.TU:
+                message = _("Saisis une adresse de courriel valide.")
+            else:
+                message = _("Saisissez une adresse de courriel valide.")
+            raise forms.ValidationError(message) from None
         return value
 
 

@@ -22,7 +22,9 @@ SESSION_LINK_KEY = "student_link_secret"
 @no_store
 def start(request: TenantHostRequest) -> HttpResponse:
     """What a student needs, "Nom d'utilisateur oublié ?", and the school mailbox address."""
-    form = StudentMailboxForm(request.POST if request.method == "POST" else None)
+    form = StudentMailboxForm(
+        request.POST if request.method == "POST" else None, voice=request.tenant.voice
+    )
     if request.method == "POST":
         if form.is_valid():
             services.student_link_request_start(

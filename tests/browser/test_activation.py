@@ -121,7 +121,7 @@ def test_student_activates_through_her_school_mailbox(page, tenant_url, creos, s
 
     page.goto(tenant_url(HOST_A, "/activation/"))
     page.get_by_role(
-        "link", name="Élève sans lettre ? Active ton compte avec ta boîte scolaire."
+        "link", name="Élève sans lettre ? Activez votre compte avec votre boîte scolaire."
     ).click()
     expect(page).to_have_url(re.compile(r"/activation/eleve/$"))
     axe_check(page)

@@ -31,7 +31,7 @@ def sepne(db, live_server, settings):
     return TenantFactory(
         slug="sepne", display_name="Centre de services scolaire SEPNE",
         student_mailbox_reset=True, student_reset_delay_seconds=0, identifier_reset=False,
-        primary_colour="#123456",
+        primary_colour="#123456", voice="tu",
     )  # fmt: skip
 
 

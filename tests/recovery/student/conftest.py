@@ -39,6 +39,7 @@ NEW_PASSWORD = "Mon-Nouveau-Secret-7"
 def sepne(tenant_a):
     tenant_a.student_mailbox_reset = True
     tenant_a.student_reset_delay_seconds = 120
+    tenant_a.voice = "tu"  # SEPNE speaks to its students with « tu »
     tenant_a.save()
     return tenant_a
 

@@ -21,7 +21,8 @@ def test_start_page_says_what_is_needed_and_that_usernames_are_not_recovered(sep
     assert "3100111222" in text and "abc123456" in text
     assert "Nom d'utilisateur oublié ?" in text
     assert "Les élèves peuvent uniquement réinitialiser leur mot de passe." in text
-    assert "demandez de l'aide à votre école" in text
+    # One voice on the page: SEPNE says « tu » to its students (ISSUE 13)
+    assert "demande de l'aide à ton école" in text
     assert "Réinitialise ton mot de passe par l'intermédiaire du SEPNE" in text
     assert "10 minutes" in text
     assert page["Cache-Control"].startswith("max-age=0") or "no-store" in page["Cache-Control"]
