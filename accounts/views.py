@@ -38,7 +38,11 @@ def password_set_required(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.user_password_replace(user=user, password=form.cleaned_data["password1"])
         update_session_auth_hash(request, user)
-        messages.success(request, _("Votre nouveau mot de passe est enregistré."))
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and tenant.voice == "tu":
+            messages.success(request, _("Ton nouveau mot de passe est enregistré."))
+        else:
+            messages.success(request, _("Votre nouveau mot de passe est enregistré."))
         return redirect("profile")
     context = {
         "form": form,

@@ -175,11 +175,14 @@ def test_the_first_login_forces_a_new_password(student, temporary_password):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"] == "/profil/nouveau-mot-de-passe/"
+    # in the tenant's voice (« tu » at SEPNE), like the rest of the student's pages
+    page = client.get("/profil/nouveau-mot-de-passe/").content.decode()
+    assert "Choisis ton mot de passe" in page and "Choisissez" not in page
     done = client.post(
         "/profil/nouveau-mot-de-passe/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
     assert done.status_code == 302
-    assert client.get("/profil/").status_code == 200
+    assert "Ton nouveau mot de passe est enregistré." in client.get("/profil/").content.decode()
     student.refresh_from_db()
     assert not student.must_change_password
     assert _logs_in("abc123456", NEW_PASSWORD)
