@@ -111,6 +111,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
             ],
+            "builtins": ["portal.wording"],
         },
     },
     # Mail subjects, plain-text bodies and SMS (outbox.services) are not HTML: the same templates,

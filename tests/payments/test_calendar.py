@@ -11,12 +11,12 @@ def test_month_view_shows_due_dates_and_activity_dates(parent_client, museum_inv
     html = parent_client.get(
         reverse("payments:calendar"), {"mois": due.strftime("%Y-%m")}
     ).content.decode()
-    assert "Échéance : Musée du jouet" in html
+    assert "Échéance\u00a0: Musée du jouet" in html
     event_on = museum_invitation.activity.event_on
     html = parent_client.get(
         reverse("payments:calendar"), {"mois": event_on.strftime("%Y-%m")}
     ).content.decode()
-    assert "activité : Musée du jouet" in html
+    assert "activité\u00a0: Musée du jouet" in html
 
 
 def test_month_view_survives_a_bad_month(parent_client, wallet):
