@@ -175,6 +175,7 @@ class ChildLinkInline(admin.TabularInline):
 
 @admin.register(User, site=admin_site)
 class PersonAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter une personne")
     form = PersonForm
     inlines = [ChildLinkInline]
     list_display = ["identifier", "last_name", "first_name", "email", "roles", "is_migrated"]

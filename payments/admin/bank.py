@@ -233,6 +233,7 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
 
 @admin.register(BankImport, site=admin_site)
 class BankImportAdmin(TenantScopedAdmin):
+    add_title = _("Importer un relevé bancaire")
     list_display = ["filename", "statement_id", "status", "created_at", "applied_at"]
     readonly_fields = [
         "filename",

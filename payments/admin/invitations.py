@@ -38,6 +38,7 @@ def _apply_each(
 
 @admin.register(Invitation, site=admin_site)
 class InvitationAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter une invitation à payer")
     list_display = [
         "activity",
         "beneficiary_name",

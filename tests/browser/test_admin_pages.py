@@ -1,0 +1,165 @@
+"""Issue 13, the admin on a phone and on a desktop: the demo secretary's first login works at
+once in plain words (no « Please select a device. », no OTP jargon), and the admin's pages she
+uses — front page, invitations list and form, recovery log, people list — neither scroll
+sideways nor fail axe-core, in French and in English, with one date convention per language."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HOST = "creos.localhost"
+SECRETARY = "secretariat.creos"
+# Data, not interface: the demo's people, schools, activities and their words.
+DEMO_DATA = frozenset(
+    {
+        "creos", "secrétariat", "jacqueline", "dubois", "camille", "nolan", "muller", "legrand",
+        "dupont", "parent", "nouveau", "musée", "jouet", "activité", "handball", "temps", "midi",
+        "école", "ecole", "sainte", "saint", "marie", "athénée", "royal", "lycée",
+    }
+)  # fmt: skip
+JARGON = ("OTP", "Please select a device", "Appareil", "Jeton", "défi", "device", "token")
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    """The demo tenants and people, with the demo secretaries' TOTP devices."""
+    from django.utils.functional import empty
+
+    from demo.seed import DEMO_PASSWORD, seed_demo
+    from payments.models import private_storage
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    private_storage._wrapped = empty
+    seed_demo()
+    yield DEMO_PASSWORD
+    private_storage._wrapped = empty
+
+
+def current_code(identifier: str = SECRETARY, tenant: str = "creos") -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__identifier=identifier, user__tenant__slug=tenant)
+    return f"{totp(device.bin_key):06d}"
+
+
+LOGIN_LABELS = {
+    "fr": ("^Identifiant", "^Mot de passe", "^Code à 6 chiffres", "Connexion"),
+    "en": ("^Username", "^Password", "^6-digit code", "Log in"),
+}
+
+
+def admin_login(page, tenant_url, password: str, *, language: str = "fr", next_url: str = "/admin/"):
+    identifier_label, password_label, code_label, button = LOGIN_LABELS[language]
+    page.goto(tenant_url(HOST, f"/admin/login/?next={next_url}"))
+    page.get_by_label(re.compile(identifier_label)).fill(SECRETARY)
+    page.get_by_label(re.compile(password_label)).fill(password)
+    page.get_by_label(re.compile(code_label)).fill(current_code())
+    page.get_by_role("button", name=button).click()
+    expect(page).to_have_url(re.compile(rf"^http://[^/?]+{re.escape(next_url)}$"))
+
+
+def _no_jargon(page) -> None:
+    text = page.evaluate("document.body.innerText")
+    for word in JARGON:
+        assert word not in text, f"« {word} » on {page.url}"
+
+
+def test_the_demo_secretarys_first_login_works_in_plain_french(
+    sized_page, tenant_url, demo, check_layout, viewport_name
+):
+    page = sized_page
+    # given the admin's login page on a fresh browser
+    page.goto(tenant_url(HOST, "/admin/login/?next=/admin/"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_layout(page, f"admin-login-{viewport_name}")
+    _no_jargon(page)
+    # when she types her identifier, password and her app's code, once
+    page.get_by_label(re.compile("^Identifiant")).fill(SECRETARY)
+    page.get_by_label(re.compile("^Mot de passe")).fill(demo)
+    page.get_by_label(re.compile("Code à 6 chiffres")).fill(current_code())
+    page.get_by_role("button", name="Connexion").click()
+    # then she is in the admin at her first try
+    expect(page).to_have_url(re.compile(r"^http://[^/?]+/admin/$"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _no_jargon(page)
+    check_layout(page, f"admin-index-{viewport_name}")
+
+
+def test_a_wrong_code_says_so_in_plain_french(
+    sized_page, tenant_url, demo, check_layout, viewport_name
+):
+    page = sized_page
+    page.goto(tenant_url(HOST, "/admin/login/"))
+    page.get_by_label(re.compile("^Identifiant")).fill(SECRETARY)
+    page.get_by_label(re.compile("^Mot de passe")).fill(demo)
+    page.get_by_label(re.compile("Code à 6 chiffres")).fill("000000")
+    page.get_by_role("button", name="Connexion").click()
+    expect(page.get_by_role("alert")).to_have_text("Identifiant, mot de passe ou code incorrect.")
+    _no_jargon(page)
+    check_layout(page, f"admin-login-error-{viewport_name}")
+
+
+@pytest.mark.parametrize("ui_locale", ["en-GB"])
+def test_the_admin_login_and_front_page_in_english(
+    sized_page, tenant_url, demo, check_layout, viewport_name, french_words
+):
+    page = sized_page
+    page.goto(tenant_url(HOST, "/admin/login/?next=/admin/"))
+    check_layout(page, f"admin-login-en-{viewport_name}")
+    _no_jargon(page)
+    assert french_left_on_page_(page, french_words) == []
+    admin_login(page, tenant_url, demo, language="en")
+    check_layout(page, f"admin-index-en-{viewport_name}")
+    assert french_left_on_page_(page, french_words) == []
+
+
+def french_left_on_page_(page, words):
+    from tests.browser.conftest import french_left_on_page
+
+    return french_left_on_page(page, words, allow=DEMO_DATA)
+
+
+def _invitation_pk() -> int:
+    from payments.models import Invitation
+    from tenants.scoping import tenant_scope
+
+    from tenants.models import Tenant
+
+    with tenant_scope(Tenant.objects.get(slug="creos")):
+        return Invitation.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+ADMIN_PAGES = [
+    ("admin-invitations", "/admin/payments/invitation/"),
+    ("admin-recovery-log", "/admin/recovery/recoveryrequest/"),
+    ("admin-persons", "/admin/accounts/user/"),
+]
+
+
+def test_the_admin_pages_a_secretary_uses_fit_and_pass_axe(
+    sized_page, tenant_url, demo, check_layout, viewport_name
+):
+    page = sized_page
+    admin_login(page, tenant_url, demo)
+    pages = [
+        *ADMIN_PAGES,
+        ("admin-invitation-form", f"/admin/payments/invitation/{_invitation_pk()}/change/"),
+    ]
+    assert_layouts(page, tenant_url, pages, check_layout, viewport_name)
+
+
+def assert_layouts(page, tenant_url, pages, check_layout, viewport_name) -> None:
+    """Every page's layout checked, and every failure told (not only the first page's)."""
+    problems = []
+    for name, path in pages:
+        page.goto(tenant_url(HOST, path))
+        try:
+            check_layout(page, f"{name}-{viewport_name}")
+        except pytest.fail.Exception as failure:
+            problems.append(str(failure))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
