@@ -4,15 +4,13 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from portal.admin_labels import FieldLabelsMixin, StrOrPromise
 from portal.admin_search import search_without_joins
 from portal.paginator import CappedPaginator
-
-StrOrPromise = str | Promise
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -60,14 +58,14 @@ class PortalAdminSite(OTPAdminSite):
 admin_site = PortalAdminSite(name="admin")
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(FieldLabelsMixin, admin.ModelAdmin):
     """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
 
     A tenant-owned model's scoped manager already shows only the host's tenant
     (tenants.scoping), and its `tenant` is the host's, never a form field. Subclasses may
     narrow further with `scope_queryset` (a secretary's schools). Secretaries and tenant
     administrators get the permissions named in `secretary_permissions`; platform superusers
-    get everything.
+    get everything. `field_labels` names the fields their model left unnamed (admin_labels).
     """
 
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})

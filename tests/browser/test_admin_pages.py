@@ -52,7 +52,9 @@ LOGIN_LABELS = {
 }
 
 
-def admin_login(page, tenant_url, password: str, *, language: str = "fr", next_url: str = "/admin/"):
+def admin_login(
+    page, tenant_url, password: str, *, language: str = "fr", next_url: str = "/admin/"
+):
     identifier_label, password_label, code_label, button = LOGIN_LABELS[language]
     page.goto(tenant_url(HOST, f"/admin/login/?next={next_url}"))
     page.get_by_label(re.compile(identifier_label)).fill(SECRETARY)
@@ -125,9 +127,8 @@ def french_left_on_page_(page, words):
 
 def _invitation_pk() -> int:
     from payments.models import Invitation
-    from tenants.scoping import tenant_scope
-
     from tenants.models import Tenant
+    from tenants.scoping import tenant_scope
 
     with tenant_scope(Tenant.objects.get(slug="creos")):
         return Invitation.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -135,15 +136,31 @@ def _invitation_pk() -> int:
 
 ADMIN_PAGES = [
     ("admin-invitations", "/admin/payments/invitation/"),
-    ("admin-recovery-log", "/admin/recovery/recoveryrequest/"),
+    ("admin-recovery-requests", "/admin/recovery/recoveryrequest/"),
+    ("admin-recovery-log", "/admin/recovery/recoveryevent/"),
     ("admin-persons", "/admin/accounts/user/"),
+    ("admin-activity-add", "/admin/payments/activity/add/"),
 ]
+
+
+def _recovery_events() -> None:
+    """A reset as the log shows it: a link sent, then the password changed."""
+    from accounts.models import User
+    from recovery.models import Flow, Outcome
+    from recovery.services import recovery_event_log
+
+    parent = User.objects.get(tenant__slug="creos", identifier="jacqueline.dubois")
+    for kind, outcome in (("link_sent", Outcome.MAIL_SENT), ("password_reset", Outcome.COMPLETED)):
+        recovery_event_log(
+            tenant=parent.tenant, flow=Flow.IDENTIFIER, kind=kind, outcome=outcome, user=parent
+        )
 
 
 def test_the_admin_pages_a_secretary_uses_fit_and_pass_axe(
     sized_page, tenant_url, demo, check_layout, viewport_name
 ):
     page = sized_page
+    _recovery_events()
     admin_login(page, tenant_url, demo)
     pages = [
         *ADMIN_PAGES,
@@ -163,3 +180,71 @@ def assert_layouts(page, tenant_url, pages, check_layout, viewport_name) -> None
             problems.append(str(failure))
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def test_the_recovery_log_and_the_lists_speak_french_not_codes(page, tenant_url, demo):
+    # given a reset in the recovery log
+    _recovery_events()
+    admin_login(page, tenant_url, demo)
+    # when the secretary reads the log
+    page.goto(tenant_url(HOST, "/admin/recovery/recoveryevent/"))
+    log = page.locator("#result_list")
+    # then every column and event is in words, none in English or in the code's own names
+    expect(log.locator("thead")).to_contain_text("Compte")
+    expect(log.locator("thead")).not_to_contain_text("User")
+    expect(log).to_contain_text("lien envoyé")
+    expect(log).to_contain_text("mot de passe réinitialisé")
+    expect(page.locator("#content")).not_to_contain_text("password_reset")
+    expect(page.locator("#content")).not_to_contain_text("link_sent")
+    # the invitations list's columns are all French
+    page.goto(tenant_url(HOST, "/admin/payments/invitation/"))
+    expect(page.locator("#result_list thead")).to_contain_text("Activité")
+    expect(page.locator("#result_list thead")).not_to_contain_text("Activity")
+    # the add pages say what they add, with its article
+    page.goto(tenant_url(HOST, "/admin/payments/activity/add/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ajouter une activité")
+    page.goto(tenant_url(HOST, "/admin/payments/activity/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Activités")
+    expect(page.get_by_role("link", name="Ajouter une activité")).to_be_visible()
+
+
+def test_dates_are_day_first_with_24_hour_time_in_english_too(page, tenant_url, demo):
+    from django.utils import timezone
+
+    from recovery.models import RecoveryEvent
+
+    _recovery_events()
+    when = timezone.make_aware(timezone.datetime(2026, 1, 12, 15, 28))
+    RecoveryEvent.objects.update(created_at=when)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "en", "domain": HOST, "path": "/"}]
+    )
+    admin_login(page, tenant_url, demo, language="en")
+    page.goto(tenant_url(HOST, "/admin/recovery/recoveryevent/"))
+    log = page.locator("#result_list")
+    expect(log).to_contain_text("12 January 2026, 15:28")
+    expect(log).not_to_contain_text("p.m.")
+    expect(log).not_to_contain_text("Jan. 12")
+
+
+@pytest.mark.parametrize("ui_locale", ["en-GB"])
+def test_the_admin_pages_in_english_leave_no_french(
+    sized_page, tenant_url, demo, check_layout, viewport_name, french_words
+):
+    page = sized_page
+    _recovery_events()
+    admin_login(page, tenant_url, demo, language="en")
+    pages = [
+        ("admin-index-en", "/admin/"),
+        *((f"{name}-en", path) for name, path in ADMIN_PAGES),
+        ("admin-invitation-form-en", f"/admin/payments/invitation/{_invitation_pk()}/change/"),
+    ]
+    problems = []
+    for _name, path in pages:
+        page.goto(tenant_url(HOST, path))
+        left = french_left_on_page_(page, french_words)
+        if left:
+            problems.append(f"{path}: French left: {left}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+    assert_layouts(page, tenant_url, pages, check_layout, viewport_name)
