@@ -169,8 +169,18 @@ def test_the_admin_pages_a_secretary_uses_fit_and_pass_axe(
     assert_layouts(page, tenant_url, pages, check_layout, viewport_name)
 
 
-def assert_layouts(page, tenant_url, pages, check_layout, viewport_name) -> None:
-    """Every page's layout checked, and every failure told (not only the first page's)."""
+def zoomed_out(page) -> str:
+    """A phone shows a page wider than its screen zoomed out: `innerWidth` grows with the page
+    and check_layout's sideways-scroll test passes. Measured against the screen, it does not."""
+    screen = page.viewport_size["width"]
+    inner = page.evaluate("window.innerWidth")
+    if inner > screen:
+        return f"{page.url}: wider than the {screen} px screen (the phone zooms out to {inner} px)"
+    return ""
+
+
+def layout_problems(page, tenant_url, pages, check_layout, viewport_name) -> list[str]:
+    """Every page's layout checked: each failure, not only the first page's."""
     problems = []
     for name, path in pages:
         page.goto(tenant_url(HOST, path))
@@ -178,6 +188,13 @@ def assert_layouts(page, tenant_url, pages, check_layout, viewport_name) -> None
             check_layout(page, f"{name}-{viewport_name}")
         except pytest.fail.Exception as failure:
             problems.append(str(failure))
+        if zoomed_out(page):
+            problems.append(zoomed_out(page))
+    return problems
+
+
+def assert_layouts(page, tenant_url, pages, check_layout, viewport_name) -> None:
+    problems = layout_problems(page, tenant_url, pages, check_layout, viewport_name)
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
 
