@@ -138,7 +138,10 @@ def _autocompletes(request: HttpRequest, model: type[models.Model], field: str) 
     )
 
 
-class ChildLinkInline(admin.TabularInline):
+class ChildLinkInline(admin.StackedInline):
+    """Stacked, not tabular: each box has its label (Django's table leaves the checkboxes and a
+    header without a name) and fits a phone's width."""
+
     model = GuardianLink
     fk_name = "parent"
     extra = 0
