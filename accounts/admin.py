@@ -153,6 +153,7 @@ class ChildLinkInline(admin.StackedInline):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "child":
+            kwargs["label"] = _("enfant")  # the link's field has no French name of its own
             kwargs["queryset"] = people_visible_to(
                 viewer=request_user(request), tenant=request_tenant(request)
             ).filter(is_student=True)

@@ -10,19 +10,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import display_for_field, get_fields_from_path
 from django.db import models
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
 StrOrPromise = str | Promise
+EMPTY_VALUE = "-"  # Django's admin's, for an empty value
 
 
-def labelled_column(name: str, label: StrOrPromise) -> Callable[[models.Model], Any]:
-    """A column showing `obj.<name>` under `label`, sorted by the field."""
+def labelled_column(
+    model: type[models.Model], name: str, label: StrOrPromise
+) -> Callable[[models.Model], Any]:
+    """A column showing `obj.<name>` under `label` as Django shows the field (a date in the
+    language's format, « - » for nothing), sorted by the field."""
+    field = model._meta.get_field(name)
 
     def column(obj: models.Model) -> Any:
-        return getattr(obj, name)
+        return display_for_field(getattr(obj, name), field, EMPTY_VALUE)
 
     column.__name__ = name
     column.short_description = label  # type: ignore[attr-defined]
@@ -58,7 +63,7 @@ class FieldLabelsMixin:
             return name
         columns = self.__dict__.setdefault("_labelled_columns", {})
         if name not in columns:
-            columns[name] = labelled_column(name, self.field_labels[name])
+            columns[name] = labelled_column(self.model, name, self.field_labels[name])
         return columns[name]
 
     def _labelled_all(self, names: Sequence[Any]) -> list[Any]:

@@ -243,6 +243,18 @@ def test_the_recovery_log_and_the_lists_speak_french_not_codes(page, tenant_url,
     page.goto(tenant_url(HOST, "/admin/payments/invitation/"))
     expect(page.locator("#result_list thead")).to_contain_text("Activité")
     expect(page.locator("#result_list thead")).not_to_contain_text("Activity")
+    # and so is the form of an invitation, with its dates as dates and nothing as « - »
+    page.goto(tenant_url(HOST, f"/admin/payments/invitation/{_invitation_pk()}/change/"))
+    form = page.locator("#content-main")
+    expect(form).to_contain_text("Paiement automatique tenté le")
+    expect(form).not_to_contain_text("Autopay")
+    expect(form).not_to_contain_text("None")
+    # a parent's children are named in French
+    from accounts.models import User
+
+    parent = User.objects.get(tenant__slug="creos", identifier="jacqueline.dubois")
+    page.goto(tenant_url(HOST, f"/admin/accounts/user/{parent.pk}/change/"))
+    expect(page.locator(".inline-group")).not_to_contain_text("Child")
     # the add pages say what they add, with its article
     page.goto(tenant_url(HOST, "/admin/payments/activity/add/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Ajouter une activité")
