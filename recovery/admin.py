@@ -44,20 +44,45 @@ class ReadOnlyLogAdmin(TenantScopedAdmin):
         return queryset.none() if visible is None else queryset.filter(visible)
 
 
+# How the person asked (the services log its code), and the codes a reason may be.
+REQUEST_METHODS = {
+    "identifier": _("par identifiant"),
+    "email": _("par adresse e-mail"),
+    "address": _("par adresse e-mail"),
+    "mailbox": _("par la boîte scolaire"),
+    "lookup": _("recherche d'identifiant"),
+    "reset": _("réinitialisation"),
+}
+REASON_CODES = {"ip": _("trop de demandes depuis la même adresse IP")}
+
+
+def coded_label(labels: dict, code: str) -> str:
+    """A code in words; one the log does not know (or free text) shows as it is, « — » for none."""
+    return str(labels.get(code, code)) if code else "—"
+
+
 @admin.register(RecoveryRequest, site=admin_site)
 class RecoveryRequestAdmin(ReadOnlyLogAdmin):
     list_display = [
-        "created_at", "flow", "login", "account", "outcome", "reason", "delivery", "ip",
+        "created_at", "flow", "login", "account", "outcome", "reason_label", "delivery", "ip",
     ]  # fmt: skip
     # A date filter, not `date_hierarchy`: its year/month links read the date of every request.
     list_filter = ["flow", "outcome", "created_at"]
     search_fields = ["login", "user__identifier", "user__last_name"]
     fields = (
-        "created_at", "flow", "method", "login", "user", "outcome", "reason", "ip",
+        "created_at", "flow", "method_label", "login", "user", "outcome", "reason_label", "ip",
         "initiated_by", "processed_at", "delivery",
     )  # fmt: skip
     readonly_fields = fields
     list_select_related = ["user", "message"]
+
+    @admin.display(description=_("méthode"), ordering="method")
+    def method_label(self, obj: RecoveryRequest) -> str:
+        return coded_label(REQUEST_METHODS, obj.method)
+
+    @admin.display(description=_("détail"), ordering="reason")
+    def reason_label(self, obj: RecoveryRequest) -> str:
+        return coded_label(REASON_CODES, obj.reason)
 
     @admin.display(description=_("compte"))
     def account(self, obj: RecoveryRequest) -> str:
@@ -125,7 +150,9 @@ def event_kind_label(kind: str) -> str:
 @admin.register(RecoveryEvent, site=admin_site)
 class RecoveryEventAdmin(ReadOnlyLogAdmin):
     field_labels = {"user": _("compte"), "request": _("demande")}
-    list_display = ["created_at", "flow", "kind_label", "user", "outcome", "detail", "ip", "actor"]
+    list_display = [
+        "created_at", "flow", "kind_label", "user", "outcome", "detail_label", "ip", "actor",
+    ]  # fmt: skip
     list_filter = [
         "flow",
         cached_values_filter("kind", _("événement"), label=event_kind_label),
@@ -134,7 +161,7 @@ class RecoveryEventAdmin(ReadOnlyLogAdmin):
     ]
     search_fields = ["user__identifier", "user__last_name"]
     readonly_fields = (
-        "created_at", "flow", "kind_label", "user", "outcome", "detail", "ip", "actor",
+        "created_at", "flow", "kind_label", "user", "outcome", "detail_label", "ip", "actor",
     )  # fmt: skip
     fields = readonly_fields
     list_select_related = ["user", "actor"]
@@ -142,6 +169,10 @@ class RecoveryEventAdmin(ReadOnlyLogAdmin):
     @admin.display(description=_("événement"), ordering="kind")
     def kind_label(self, obj: RecoveryEvent) -> str:
         return event_kind_label(obj.kind)
+
+    @admin.display(description=_("détail"), ordering="detail")
+    def detail_label(self, obj: RecoveryEvent) -> str:
+        return coded_label(REASON_CODES, obj.detail)
 
 
 @admin.register(ContactRequest, site=admin_site)
