@@ -74,6 +74,9 @@ class TenantScopedAdmin(FieldLabelsMixin, admin.ModelAdmin):
     # activité ». A list is titled with the plural (« Activités »), an object's page with the
     # singular above the object's name.
     add_title: StrOrPromise = ""
+    # How the list counts its rows when its plural is no countable noun: (« événement »,
+    # « événements ») for the « journal de récupération ». Unset: the model's names.
+    count_names: tuple[StrOrPromise, StrOrPromise] | None = None
     # A filtered list counts its matches only, not the whole tenant's rows again, and at most
     # LIST_COUNT_CAP of them; no per-choice counts beside the filters (each a count of them all).
     show_full_result_count = False

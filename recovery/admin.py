@@ -149,7 +149,8 @@ def event_kind_label(kind: str) -> str:
 
 @admin.register(RecoveryEvent, site=admin_site)
 class RecoveryEventAdmin(ReadOnlyLogAdmin):
-    field_labels = {"user": _("compte"), "request": _("demande")}
+    field_labels = {"user": _("compte"), "request": _("demande"), "created_at": _("date")}
+    count_names = (_("événement"), _("événements"))
     list_display = [
         "created_at", "flow", "kind_label", "user", "outcome", "detail_label", "ip", "actor",
     ]  # fmt: skip

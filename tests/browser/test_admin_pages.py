@@ -237,6 +237,8 @@ def test_the_recovery_log_and_the_lists_speak_french_not_codes(page, tenant_url,
     expect(log.locator("thead")).not_to_contain_text("User")
     expect(log).to_contain_text("lien envoyé")
     expect(log).to_contain_text("mot de passe réinitialisé")
+    expect(page.locator(".paginator")).to_contain_text("2 événements")
+    expect(page.locator("#changelist-filter")).to_contain_text("Par date")
     expect(page.locator("#content")).not_to_contain_text("password_reset")
     expect(page.locator("#content")).not_to_contain_text("link_sent")
     # the invitations list's columns are all French
