@@ -23,7 +23,7 @@ class CachedValuesFilter(admin.SimpleListFilter):
     cache_seconds = 600
 
     @staticmethod
-    def label(value: str) -> StrOrPromise:
+    def label(value: str) -> str:
         return value
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
@@ -55,7 +55,7 @@ class CachedValuesFilter(admin.SimpleListFilter):
 def cached_values_filter(
     column: str,
     title: StrOrPromise,
-    label: Callable[[str], StrOrPromise] | None = None,
+    label: Callable[[str], str] | None = None,
 ) -> type[CachedValuesFilter]:
     """A `CachedValuesFilter` of this column, for `list_filter`."""
     attributes: dict = {"title": title, "parameter_name": column}

@@ -7,7 +7,7 @@ read-only row in the form (each becomes a column of that name, showing the field
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.utils import display_for_field, get_fields_from_path
@@ -24,7 +24,7 @@ def labelled_column(
 ) -> Callable[[models.Model], Any]:
     """A column showing `obj.<name>` under `label` as Django shows the field (a date in the
     language's format, « - » for nothing), sorted by the field."""
-    field = model._meta.get_field(name)
+    field = cast(models.Field, model._meta.get_field(name))
 
     def column(obj: models.Model) -> Any:
         return display_for_field(getattr(obj, name), field, EMPTY_VALUE)
@@ -52,11 +52,10 @@ def labelled_filter(model: type[models.Model], name: str, label: StrOrPromise) -
     return (name, titled)
 
 
-class FieldLabelsMixin:
+class FieldLabelsAdmin(admin.ModelAdmin):
     """`field_labels`: the labels of the model's fields that have no French one (see above)."""
 
     field_labels: dict[str, StrOrPromise] = {}
-    model: type[models.Model]
 
     def _labelled(self, name: Any) -> Any:
         if not (isinstance(name, str) and name in self.field_labels):
@@ -69,33 +68,33 @@ class FieldLabelsMixin:
     def _labelled_all(self, names: Sequence[Any]) -> list[Any]:
         return [self._labelled(name) for name in names]
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
-        return self._labelled_all(super().get_list_display(request))  # type: ignore[misc]
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return self._labelled_all(super().get_list_display(request))
 
-    def get_list_display_links(self, request: HttpRequest, list_display: Sequence[Any]) -> Any:
-        links = super().get_list_display_links(request, list_display)  # type: ignore[misc]
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
+        links = super().get_list_display_links(request, list_display)
         return self._labelled_all(links) if links else links
 
-    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_filter(self, request: HttpRequest) -> Any:
         return [
             labelled_filter(self.model, name, self.field_labels[name])
             if isinstance(name, str) and name in self.field_labels
             else name
-            for name in super().get_list_filter(request)  # type: ignore[misc]
+            for name in super().get_list_filter(request)
         ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
-        return self._labelled_all(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._labelled_all(super().get_readonly_fields(request, obj))
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
-        readonly = set(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = set(super().get_readonly_fields(request, obj))
         return [
             self._labelled(name) if name in readonly else name
-            for name in super().get_fields(request, obj)  # type: ignore[misc]
+            for name in super().get_fields(request, obj)
         ]
 
-    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         # A read-only field shown as a labelled column is no field of the form.
-        exclude = list(super().get_exclude(request, obj) or [])  # type: ignore[misc]
-        readonly = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        exclude = list(super().get_exclude(request, obj) or [])
+        readonly = super().get_readonly_fields(request, obj)
         return exclude + [name for name in readonly if name in self.field_labels]

@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
-from portal.admin_labels import FieldLabelsMixin, StrOrPromise
+from portal.admin_labels import FieldLabelsAdmin, StrOrPromise
 from portal.admin_search import search_without_joins
 from portal.paginator import CappedPaginator
 
@@ -58,7 +58,7 @@ class PortalAdminSite(OTPAdminSite):
 admin_site = PortalAdminSite(name="admin")
 
 
-class TenantScopedAdmin(FieldLabelsMixin, admin.ModelAdmin):
+class TenantScopedAdmin(FieldLabelsAdmin):
     """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
 
     A tenant-owned model's scoped manager already shows only the host's tenant
