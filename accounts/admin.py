@@ -138,7 +138,10 @@ def _autocompletes(request: HttpRequest, model: type[models.Model], field: str) 
     )
 
 
-class ChildLinkInline(admin.TabularInline):
+class ChildLinkInline(admin.StackedInline):
+    """Stacked, not tabular: each box has its label (Django's table leaves the checkboxes and a
+    header without a name) and fits a phone's width."""
+
     model = GuardianLink
     fk_name = "parent"
     extra = 0
@@ -150,6 +153,7 @@ class ChildLinkInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "child":
+            kwargs["label"] = _("enfant")  # the link's field has no French name of its own
             kwargs["queryset"] = people_visible_to(
                 viewer=request_user(request), tenant=request_tenant(request)
             ).filter(is_student=True)
@@ -175,6 +179,7 @@ class ChildLinkInline(admin.TabularInline):
 
 @admin.register(User, site=admin_site)
 class PersonAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter une personne")
     form = PersonForm
     inlines = [ChildLinkInline]
     list_display = ["identifier", "last_name", "first_name", "email", "roles", "is_migrated"]

@@ -4,9 +4,11 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from portal.admin_labels import FieldLabelsAdmin, StrOrPromise
 from portal.admin_search import search_without_joins
 from portal.paginator import CappedPaginator
 
@@ -56,17 +58,25 @@ class PortalAdminSite(OTPAdminSite):
 admin_site = PortalAdminSite(name="admin")
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(FieldLabelsAdmin):
     """Rows of the host's tenant only; an object of another tenant is a 404, not a redirect.
 
     A tenant-owned model's scoped manager already shows only the host's tenant
     (tenants.scoping), and its `tenant` is the host's, never a form field. Subclasses may
     narrow further with `scope_queryset` (a secretary's schools). Secretaries and tenant
     administrators get the permissions named in `secretary_permissions`; platform superusers
-    get everything.
+    get everything. `field_labels` names the fields their model left unnamed (admin_labels).
     """
 
     secretary_permissions: frozenset[str] = frozenset({"view", "add", "change"})
+    # The add page's title and button, with the article French needs (« Ajouter une activité »):
+    # Django's « Ajout de %s » cannot agree with a noun it does not know. Unset: « Ajouter :
+    # activité ». A list is titled with the plural (« Activités »), an object's page with the
+    # singular above the object's name.
+    add_title: StrOrPromise = ""
+    # How the list counts its rows when its plural is no countable noun: (« événement »,
+    # « événements ») for the « journal de récupération ». Unset: the model's names.
+    count_names: tuple[StrOrPromise, StrOrPromise] | None = None
     # A filtered list counts its matches only, not the whole tenant's rows again, and at most
     # LIST_COUNT_CAP of them; no per-choice counts beside the filters (each a count of them all).
     show_full_result_count = False
@@ -99,6 +109,28 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def scope_queryset(self, request: HttpRequest, queryset):
         return queryset
+
+    def get_add_title(self) -> StrOrPromise:
+        return self.add_title or _("Ajouter : %(name)s") % {"name": self.opts.verbose_name}
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        titles = {
+            "title": capfirst(self.opts.verbose_name_plural),
+            "add_title": self.get_add_title(),
+        }
+        return super().changelist_view(request, {**titles, **(extra_context or {})})
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ):
+        title = self.get_add_title() if object_id is None else capfirst(self.opts.verbose_name)
+        return super().changeform_view(
+            request, object_id, form_url, {"title": title, **(extra_context or {})}
+        )
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404

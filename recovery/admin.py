@@ -1,6 +1,8 @@
 """The recovery log secretaries read: who asked, by which flow, with what outcome (no secrets);
 and the recovery actions on the people list (a reset link, activation letters and mails)."""
 
+import re
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
@@ -42,20 +44,45 @@ class ReadOnlyLogAdmin(TenantScopedAdmin):
         return queryset.none() if visible is None else queryset.filter(visible)
 
 
+# How the person asked (the services log its code), and the codes a reason may be.
+REQUEST_METHODS = {
+    "identifier": _("par identifiant"),
+    "email": _("par adresse e-mail"),
+    "address": _("par adresse e-mail"),
+    "mailbox": _("par la boîte scolaire"),
+    "lookup": _("recherche d'identifiant"),
+    "reset": _("réinitialisation"),
+}
+REASON_CODES = {"ip": _("trop de demandes depuis la même adresse IP")}
+
+
+def coded_label(labels: dict, code: str) -> str:
+    """A code in words; one the log does not know (or free text) shows as it is, « — » for none."""
+    return str(labels.get(code, code)) if code else "—"
+
+
 @admin.register(RecoveryRequest, site=admin_site)
 class RecoveryRequestAdmin(ReadOnlyLogAdmin):
     list_display = [
-        "created_at", "flow", "login", "account", "outcome", "reason", "delivery", "ip",
+        "created_at", "flow", "login", "account", "outcome", "reason_label", "delivery", "ip",
     ]  # fmt: skip
     # A date filter, not `date_hierarchy`: its year/month links read the date of every request.
     list_filter = ["flow", "outcome", "created_at"]
     search_fields = ["login", "user__identifier", "user__last_name"]
     fields = (
-        "created_at", "flow", "method", "login", "user", "outcome", "reason", "ip",
+        "created_at", "flow", "method_label", "login", "user", "outcome", "reason_label", "ip",
         "initiated_by", "processed_at", "delivery",
     )  # fmt: skip
     readonly_fields = fields
     list_select_related = ["user", "message"]
+
+    @admin.display(description=_("méthode"), ordering="method")
+    def method_label(self, obj: RecoveryRequest) -> str:
+        return coded_label(REQUEST_METHODS, obj.method)
+
+    @admin.display(description=_("détail"), ordering="reason")
+    def reason_label(self, obj: RecoveryRequest) -> str:
+        return coded_label(REASON_CODES, obj.reason)
 
     @admin.display(description=_("compte"))
     def account(self, obj: RecoveryRequest) -> str:
@@ -88,14 +115,65 @@ class RecoveryRequestAdmin(ReadOnlyLogAdmin):
         return state
 
 
+# What each step of a recovery is called in the log (the services log its code: `link_sent`).
+EVENT_KINDS = {
+    "request_processed": _("demande traitée"),
+    "request_refused": _("demande refusée"),
+    "admin_reset_refused": _("lien du secrétariat refusé"),
+    "link_sent": _("lien envoyé"),
+    "password_reset": _("mot de passe réinitialisé"),
+    "answer_wrong": _("réponse erronée"),
+    "temporary_password_sent": _("mot de passe provisoire envoyé"),
+    "temporary_password_used": _("mot de passe provisoire utilisé"),
+    "wrong_number": _("numéro de téléphone erroné"),
+    "wrong_address": _("adresse e-mail erronée"),
+    "wrong_code": _("code erroné"),
+    "code_throttled": _("trop de codes demandés"),
+    "code_sent_sms": _("code envoyé par SMS"),
+    "code_sent_voice": _("code envoyé par appel vocal"),
+    "code_sent_email": _("code envoyé par e-mail"),
+    "contact_admin": _("administrateur contacté"),
+}
+_STEP_VERIFIED = re.compile(r"step_(\d+)_verified")
+
+
+def event_kind_label(kind: str) -> str:
+    """The step in words; a code the log does not know yet shows as it is."""
+    if kind in EVENT_KINDS:
+        return str(EVENT_KINDS[kind])
+    step = _STEP_VERIFIED.fullmatch(kind)
+    if step:
+        return _("étape %(n)s vérifiée") % {"n": step.group(1)}
+    return kind
+
+
 @admin.register(RecoveryEvent, site=admin_site)
 class RecoveryEventAdmin(ReadOnlyLogAdmin):
-    list_display = ["created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor"]
-    list_filter = ["flow", cached_values_filter("kind", _("événement")), "outcome", "created_at"]
+    field_labels = {"user": _("compte"), "request": _("demande"), "created_at": _("date")}
+    count_names = (_("événement"), _("événements"))
+    list_display = [
+        "created_at", "flow", "kind_label", "user", "outcome", "detail_label", "ip", "actor",
+    ]  # fmt: skip
+    list_filter = [
+        "flow",
+        cached_values_filter("kind", _("événement"), label=event_kind_label),
+        "outcome",
+        "created_at",
+    ]
     search_fields = ["user__identifier", "user__last_name"]
-    readonly_fields = ("created_at", "flow", "kind", "user", "outcome", "detail", "ip", "actor")
+    readonly_fields = (
+        "created_at", "flow", "kind_label", "user", "outcome", "detail_label", "ip", "actor",
+    )  # fmt: skip
     fields = readonly_fields
     list_select_related = ["user", "actor"]
+
+    @admin.display(description=_("événement"), ordering="kind")
+    def kind_label(self, obj: RecoveryEvent) -> str:
+        return event_kind_label(obj.kind)
+
+    @admin.display(description=_("détail"), ordering="detail")
+    def detail_label(self, obj: RecoveryEvent) -> str:
+        return coded_label(REASON_CODES, obj.detail)
 
 
 @admin.register(ContactRequest, site=admin_site)

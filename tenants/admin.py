@@ -2,6 +2,7 @@ from typing import cast
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin_site import TenantScopedAdmin, admin_site
 from tenants.http import request_tenant
@@ -28,6 +29,7 @@ class TenantHostInline(admin.TabularInline):
 
 @admin.register(Tenant, site=admin_site)
 class TenantAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter un réseau scolaire")
     """Platform administrators manage every network; a network's administrator edits her own
     branding, features and password policy (never its hosts)."""
 
@@ -109,6 +111,7 @@ class TenantAdmin(TenantScopedAdmin):
 
 @admin.register(School, site=admin_site)
 class SchoolAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter une école")
     list_display = ["name", "code", "mail_domain"]
     search_fields = ["name", "code"]
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 @admin.register(Activity, site=admin_site)
 class ActivityAdmin(TenantScopedAdmin):
+    add_title = _("Ajouter une activité")
     form = ActivityForm
     change_form_template = "payments/admin/activity_change_form.html"
     list_display = [

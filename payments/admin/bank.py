@@ -44,6 +44,19 @@ class BankLineInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(BankLine, site=admin_site)
 class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    field_labels = {
+        "bank_import": _("relevé bancaire"),
+        "currency": _("devise"),
+        "credit": _("crédit"),
+        "communication": _("communication"),
+        "end_to_end_id": _("référence de bout en bout"),
+        "tx_id": _("référence de la transaction"),
+        "instr_id": _("référence de l'instruction"),
+        "wallet": _("portefeuille"),
+        "reverses": _("annule le virement"),
+        "transaction": _("écriture"),
+        "resolution": _("résolution"),
+    }
     """Every stored bank transaction with its state: the secretary finds here what waits in
     suspense or is held (assign / refund / discard come next)."""
 
@@ -233,6 +246,8 @@ class BankLineAdmin(ReadOnlyMixin, TenantScopedAdmin):
 
 @admin.register(BankImport, site=admin_site)
 class BankImportAdmin(TenantScopedAdmin):
+    add_title = _("Importer un relevé bancaire")
+    field_labels = {"sha256": _("empreinte SHA-256"), "created_by": _("importé par")}
     list_display = ["filename", "statement_id", "status", "created_at", "applied_at"]
     readonly_fields = [
         "filename",

@@ -38,6 +38,12 @@ def _apply_each(
 
 @admin.register(Invitation, site=admin_site)
 class InvitationAdmin(TenantScopedAdmin):
+    field_labels = {
+        "activity": _("activité"),
+        "payment": _("paiement"),
+        "refund": _("remboursement"),
+        "autopay_attempted_on": _("paiement automatique tenté le"),
+    }
     list_display = [
         "activity",
         "beneficiary_name",

@@ -32,6 +32,7 @@ class SepaTransferFileAdmin(ReadOnlyMixin, TenantScopedAdmin):
     """Every pain.001 file made for this tenant, newest first, to download again (a file lost
     before it reached the bank, a question from the bank or the auditor)."""
 
+    field_labels = {"message_id": _("identifiant du message"), "created_by": _("créé par")}
     list_display = ["created_at", "transfers", "total", "created_by_name", "download_link"]
     list_select_related = ["created_by"]
     fields = ("message_id", "created_at", "created_by", "transfers", "total", "download_link")

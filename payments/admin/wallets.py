@@ -308,6 +308,8 @@ class LedgerLineTxInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(LedgerTransaction, site=admin_site)
 class LedgerTransactionAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    field_labels = {"created_by": _("auteur")}
+    count_names = (_("écriture"), _("écritures"))
     list_display = ["pk", "created_at", "kind", "memo", "created_by"]
     list_select_related = ["created_by"]
     list_filter = ["kind"]

@@ -125,3 +125,59 @@ def test_help_desk_pages_work_with_the_keyboard(page, tenant_url, demo, axe_chec
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dubois Jacqueline")
     expect(page.get_by_role("heading", name="Paiements")).to_be_visible()
+
+
+# --- Issue 13: the help desk on a phone and on a desktop, in French and in English ------------
+
+
+def _helpdesk_pages(page, tenant_url, check_layout, viewport_name, suffix="") -> list[str]:
+    """The front page, a search and a person's card, each checked; the failures, all of them."""
+    from accounts.models import User
+    from tests.browser.test_admin_pages import layout_problems
+
+    jacqueline = User.objects.get(tenant__slug="creos", identifier="jacqueline.dubois")
+    pages = [
+        (f"helpdesk-index{suffix}", "/admin/helpdesk/"),
+        (f"helpdesk-search{suffix}", "/admin/helpdesk/?q=dubois"),
+        (f"helpdesk-person{suffix}", f"/admin/helpdesk/personne/{jacqueline.pk}/"),
+    ]
+    return layout_problems(page, tenant_url, pages, check_layout, viewport_name)
+
+
+def test_help_desk_pages_fit_a_phone_and_a_desktop(
+    sized_page, tenant_url, demo, check_layout, viewport_name
+):
+    from tests.browser.test_admin_pages import admin_login
+
+    admin_login(sized_page, tenant_url, demo, next_url="/admin/helpdesk/")
+    problems = _helpdesk_pages(sized_page, tenant_url, check_layout, viewport_name)
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.mark.parametrize("ui_locale", ["en-GB"])
+def test_help_desk_pages_in_english_leave_no_french(
+    sized_page, tenant_url, demo, check_layout, viewport_name, french_words
+):
+    from accounts.models import User
+    from tests.browser.conftest import french_left_on_page
+    from tests.browser.test_admin_pages import DEMO_DATA, admin_login
+
+    page = sized_page
+    admin_login(page, tenant_url, demo, language="en", next_url="/admin/helpdesk/")
+    jacqueline = User.objects.get(tenant__slug="creos", identifier="jacqueline.dubois")
+    left = {}
+    for path in (
+        "/admin/helpdesk/",
+        "/admin/helpdesk/?q=dubois",
+        f"/admin/helpdesk/personne/{jacqueline.pk}/",
+    ):
+        page.goto(tenant_url(HOST, path))
+        found = french_left_on_page(page, french_words, allow=DEMO_DATA)
+        if found:
+            left[path] = found
+    problems = _helpdesk_pages(page, tenant_url, check_layout, viewport_name, suffix="-en")
+    if left:
+        problems.insert(0, f"French left: {left}")
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
