@@ -20,6 +20,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from accounts.models import ActivationCode, LetterBatch, User
 from portal.jobs import job_claim, job_done, job_enqueue_on_commit, job_failed, job_progress
+from portal.pdf import pdf_from_html, pdf_join
 from recovery.activation.services import (
     IssuedCodes,
     activation_codes_prepare,
@@ -34,9 +35,6 @@ logger = logging.getLogger(__name__)
 DIRECT_PDF_MAX = 50
 # Pages rendered between two progress reports of a batch job.
 CHUNK = 50
-
-# WeasyPrint logs every rendering step at INFO: a 500-letter batch would flood the logs.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -79,14 +77,11 @@ def letters_render(
     activation_url: str,
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    """One PDF, one page per letter, in the tenant's language. Each chunk of CHUNK letters is
-    laid out and written to a PDF of its own, then the chunks are joined (pypdf): only one
-    chunk's layout is in memory at a time, so a 500-letter batch needs no more than a 50-letter
-    one. `progress(n)` is called with the number of pages ready after each chunk (batch jobs
-    show it in the admin)."""
-    from pypdf import PdfWriter
-    from weasyprint import HTML
-
+    """One tagged PDF/UA document (portal.pdf), one page per letter, in the tenant's language.
+    Each chunk of CHUNK letters is laid out and written to a PDF of its own, then the chunks
+    are joined with their structure trees (`pdf_join`): only one chunk's layout is in memory at
+    a time, so a 500-letter batch needs no more than a 50-letter one. `progress(n)` is called
+    with the number of pages ready after each chunk (batch jobs show it in the admin)."""
     if not letters:
         raise ValueError("no letter to print")
     fetcher = _url_fetcher()
@@ -104,17 +99,10 @@ def letters_render(
                     "language": tenant.default_language,
                 },
             )
-            chunks.append(HTML(string=html, url_fetcher=fetcher).write_pdf())
+            chunks.append(pdf_from_html(html, url_fetcher=fetcher))
             if progress is not None:
                 progress(start + len(chunk))
-    if len(chunks) == 1:
-        return chunks[0]
-    writer = PdfWriter()
-    for pdf in chunks:
-        writer.append(io.BytesIO(pdf))
-    merged = io.BytesIO()
-    writer.write(merged)
-    return merged.getvalue()
+    return pdf_join(chunks)
 
 
 # --- Print runs: new codes, then their letters -----------------------------------------------

@@ -1,0 +1,118 @@
+"""Every PDF the portal makes is a tagged PDF/UA-1 document: a structure tree (headings,
+paragraphs, tables with their headers, images with their alt text) that screen readers follow,
+the document's language (`lang` of the html element) and its title (`<title>`) shown as the
+window title. WeasyPrint writes all of it from the HTML; `pdf_join` keeps it when several
+rendered parts are put together."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+# The PDF/UA profile: PDF 1.7, tagged, XMP metadata that declares PDF/UA-1.
+PDF_VARIANT = "pdf/ua-1"
+
+# WeasyPrint logs every rendering step at INFO: a 500-page batch would flood the logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def pdf_from_html(html: str, *, url_fetcher: Any = None) -> bytes:
+    """A tagged PDF/UA-1 document from HTML whose root element has a `lang` and whose head has
+    a `<title>`."""
+    from weasyprint import HTML
+
+    options: dict[str, Any] = {}
+    if url_fetcher is not None:
+        options["url_fetcher"] = url_fetcher
+    return HTML(string=html, **options).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def pdf_join(parts: Sequence[bytes]) -> bytes:
+    """Tagged PDFs made by `pdf_from_html` (same language, same title), one after the other, as
+    one tagged PDF: pages, then every part's structure tree under one document element, with the
+    page ↔ structure mapping (`/StructParents`, the parent tree) renumbered so that the keys of
+    each part follow those of the part before it. Language, title, mark info and the PDF/UA
+    metadata are those of the first part."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+    )
+
+    if not parts:
+        raise ValueError("nothing to join")
+    if len(parts) == 1:
+        return parts[0]
+
+    writer = PdfWriter()
+    readers = [PdfReader(io.BytesIO(part)) for part in parts]
+    root = writer.root_object
+
+    document = DictionaryObject(
+        {NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document")}
+    )
+    document_ref = writer._add_object(document)
+    parent_tree_nums = ArrayObject()
+    parent_tree_ref = writer._add_object(DictionaryObject({NameObject("/Nums"): parent_tree_nums}))
+    struct_root = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructTreeRoot"),
+            NameObject("/K"): ArrayObject([document_ref]),
+            NameObject("/ParentTree"): parent_tree_ref,
+        }
+    )
+    struct_root_ref = writer._add_object(struct_root)
+    document[NameObject("/P")] = struct_root_ref
+    children = ArrayObject()
+    document[NameObject("/K")] = children
+
+    offset = 0
+    for reader in readers:
+        first_page = len(writer.pages)
+        writer.append(reader, import_outline=True)
+        source_root = reader.trailer["/Root"]
+        source_struct = source_root["/StructTreeRoot"].get_object()
+        # Cloned after the pages: references to this reader's pages land on the appended ones.
+        cloned_struct = source_struct.clone(writer)
+        for top in cloned_struct["/K"]:
+            for child_ref in top.get_object()["/K"]:
+                child = child_ref.get_object()
+                child[NameObject("/P")] = document_ref
+                children.append(child_ref)
+
+        nums = cloned_struct["/ParentTree"].get_object()["/Nums"]
+        highest = -1
+        for index in range(0, len(nums), 2):
+            key = int(nums[index])
+            highest = max(highest, key)
+            parent_tree_nums.append(NumberObject(key + offset))
+            parent_tree_nums.append(nums[index + 1])
+        # pypdf drops the pages' and annotations' keys into the parent tree: put them back.
+        for source_page, page in zip(reader.pages, writer.pages[first_page:], strict=True):
+            if "/StructParents" in source_page:
+                key = int(source_page["/StructParents"]) + offset
+                page[NameObject("/StructParents")] = NumberObject(key)
+            source_annots = source_page.get("/Annots") or []
+            annots = page.get("/Annots") or []
+            for source_annot, annot in zip(source_annots, annots, strict=False):
+                source_annot = source_annot.get_object()
+                if "/StructParent" in source_annot:
+                    key = int(source_annot["/StructParent"]) + offset
+                    annot.get_object()[NameObject("/StructParent")] = NumberObject(key)
+        offset += highest + 1
+
+    first = readers[0].trailer["/Root"]
+    root[NameObject("/StructTreeRoot")] = struct_root_ref
+    for key in ("/MarkInfo", "/ViewerPreferences", "/Lang", "/Metadata"):
+        if key in first:
+            root[NameObject(key)] = first.raw_get(key).clone(writer)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    writer.pdf_header = readers[0].pdf_header
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
