@@ -1,0 +1,135 @@
+"""Every mail and SMS is written in its recipient's language — the one she chose on the portal,
+else her network's — subject included, and an SMS is never listed as « SMS n° » without its
+number."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from outbox.models import Channel, Message
+from outbox.services import email_queue, message_language, sms_queue
+from tests.conftest import HOST_A
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _password_changed(user) -> Message:
+    return email_queue(
+        tenant=user.tenant,
+        to=user.email,
+        template="recovery/email/password_changed",
+        context={"identifier": user.identifier},
+        user=user,
+    )
+
+
+def test_a_mail_to_an_english_speaker_is_english_subject_included(parent, tenant_a, on_commit):
+    # given a French network and a parent who chose English on the portal
+    assert tenant_a.default_language == "fr"
+    parent.preferred_language = "en"
+    parent.save()
+    # when the portal writes her a mail, in a French request
+    with on_commit():
+        message = _password_changed(parent)
+    # then subject and body are English
+    assert message.subject == f"{tenant_a.display_name}: your password has been changed"
+    assert message.body_text.startswith("Hello,")
+    reset = "The password for the account jacqueline.dubois has just been reset."
+    assert reset in message.body_text
+    assert "Bonjour" not in message.body_text and "Bonjour" not in message.body_html
+    assert '<html lang="en"' in message.body_html
+    (sent,) = mail.outbox
+    assert sent.subject == message.subject
+
+
+def test_without_a_choice_the_networks_language_is_used(parent, tenant_a):
+    message = _password_changed(parent)
+    assert message.subject == f"{tenant_a.display_name} : votre mot de passe a été changé"
+    assert message.body_text.startswith("Bonjour,")
+
+    tenant_a.default_language = "en"
+    tenant_a.save()
+    parent.refresh_from_db()
+    assert _password_changed(parent).subject.endswith("your password has been changed")
+
+
+def test_an_sms_to_an_english_speaker_is_english(parent, tenant_a):
+    parent.preferred_language = "en"
+    message = sms_queue(
+        tenant=tenant_a,
+        to="+32470000067",
+        template="recovery/two_step/sms/code",
+        context={"code": "123456"},
+        user=parent,
+    )
+    assert message.body_text == (
+        f"{tenant_a.display_name}: your verification code is 123456. Do not share it with anyone."
+    )
+
+
+def test_message_language_ignores_an_unknown_code(parent, tenant_a):
+    parent.preferred_language = "xx"
+    assert message_language(tenant=tenant_a, user=parent) == "fr"
+    assert message_language(tenant=None, user=None) == settings.LANGUAGE_CODE
+
+
+def _english_set_by(client: Client) -> None:
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, HTTP_HOST=HOST_A)
+    assert response.status_code == 302
+
+
+def test_choosing_english_on_the_portal_makes_her_mails_english(parent, client_a):
+    # given a signed-in parent, when she switches the portal to English
+    client_a.force_login(parent)
+    _english_set_by(client_a)
+    # then it is remembered for her mails
+    parent.refresh_from_db()
+    assert parent.preferred_language == "en"
+    assert _password_changed(parent).subject.endswith("your password has been changed")
+    # and switching back to French is remembered too
+    client_a.post("/i18n/setlang/", {"language": "fr", "next": "/"}, HTTP_HOST=HOST_A)
+    parent.refresh_from_db()
+    assert parent.preferred_language == "fr"
+
+
+def test_a_visitors_choice_touches_nobody_and_counts_once_she_signs_in(parent, client_a):
+    # given an anonymous visitor who picks English
+    _english_set_by(client_a)
+    assert not User.objects.exclude(preferred_language="").exists()
+    # when she signs in with no language recorded yet, the one she reads is kept
+    response = client_a.post(
+        "/accounts/login/", {"login": parent.identifier, "password": PASSWORD}, HTTP_HOST=HOST_A
+    )
+    assert response.status_code == 302
+    parent.refresh_from_db()
+    assert parent.preferred_language == "en"
+
+
+def test_signing_in_does_not_override_a_recorded_choice(parent, client_a):
+    parent.preferred_language = "fr"
+    parent.save()
+    client_a.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client_a.post("/accounts/login/", {"login": parent.identifier, "password": PASSWORD})
+    parent.refresh_from_db()
+    assert parent.preferred_language == "fr"
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "SMS n° {pk}"), ("en", "SMS no. {pk}")])
+def test_the_dev_inbox_names_an_sms_by_its_number(settings, client_a, tenant_a, language, label):
+    # given an SMS (no subject) in the dev inbox
+    settings.DEMO_MODE = True
+    sms = sms_queue(
+        tenant=tenant_a, to="+32470000067", template="recovery/two_step/sms/code",
+        context={"code": "123456"}, channel=Channel.SMS,
+    )  # fmt: skip
+    client_a.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    # then the list and the message page name it with its number
+    expected = label.format(pk=sms.pk)
+    listing = client_a.get("/dev-inbox/").content.decode()
+    assert expected in listing
+    page = client_a.get(f"/dev-inbox/{sms.pk}/").content.decode()
+    assert expected in page
+    assert " n° <" not in listing + page and "no. <" not in listing + page
