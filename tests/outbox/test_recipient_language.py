@@ -2,10 +2,14 @@
 else her network's — subject included, and an SMS is never listed as « SMS n° » without its
 number."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils import timezone, translation
 
 from accounts.models import User
 from outbox.models import Channel, Message
@@ -133,3 +137,62 @@ def test_the_dev_inbox_names_an_sms_by_its_number(settings, client_a, tenant_a, 
     page = client_a.get(f"/dev-inbox/{sms.pk}/").content.decode()
     assert expected in page
     assert " n° <" not in listing + page and "no. <" not in listing + page
+
+
+# --- Every template ---------------------------------------------------------------------------
+
+TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
+MAIL_TEMPLATES = sorted(
+    str(path.relative_to(TEMPLATES_DIR)).removesuffix("_subject.txt")
+    for path in TEMPLATES_DIR.rglob("*_subject.txt")
+)
+SMS_TEMPLATES = sorted(
+    str(path.relative_to(TEMPLATES_DIR)).removesuffix("_sms.txt")
+    for path in TEMPLATES_DIR.rglob("*_sms.txt")
+)
+# Data, not interface: the network's and the people's names, the activity's title.
+DATA_WORDS = frozenset({"réseau", "alpha", "jacqueline", "dubois", "musée", "jouet", "camille"})
+
+
+def _sample_context(parent) -> dict:
+    return {
+        "identifier": parent.identifier, "code": "123456", "minutes": 10, "when": timezone.now(),
+        "ip": "192.0.2.1", "expires_at": timezone.now(), "url": "http://alpha.localhost/x/",
+        "link": "http://alpha.localhost/x/", "amount": "€5.00", "balance": "€5.00",
+        "missing": "€1.00", "child_name": "Camille Muller", "parent_name": "Jacqueline Dubois",
+        "activity": {"title": "Musée du jouet", "is_optional": True},
+        "invitation": {"due_on": timezone.localdate()}, "accounts": [
+            {"identifier": parent.identifier, "email": parent.email}
+        ], "masked": "*****67", "removed": True, "title": "Musée du jouet", "text": "",
+        "action_url": "http://alpha.localhost/x/", "name": "Jacqueline Dubois",
+    }  # fmt: skip
+
+
+def _french_left(text: str) -> list[str]:
+    from tests.browser.conftest import _WORD, french_catalogue_words
+
+    return sorted(set(re.findall(_WORD, text.lower())) & french_catalogue_words() - DATA_WORDS)
+
+
+@pytest.mark.parametrize("template", MAIL_TEMPLATES)
+def test_every_mail_reads_english_for_an_english_speaker(template, parent, tenant_a):
+    parent.preferred_language = "en"
+    with translation.override("fr"):
+        message = email_queue(
+            tenant=tenant_a, to=parent.email, template=template,
+            context=_sample_context(parent), user=parent,
+        )  # fmt: skip
+    assert message.subject and _french_left(message.subject) == []
+    assert _french_left(message.body_text) == []
+
+
+@pytest.mark.parametrize("template", SMS_TEMPLATES)
+def test_every_sms_reads_english_for_an_english_speaker(template, parent, tenant_a):
+    parent.preferred_language = "en"
+    with translation.override("fr"):
+        message = sms_queue(
+            tenant=tenant_a, to="+32470000067", template=template,
+            context=_sample_context(parent), user=parent,
+        )  # fmt: skip
+    assert _french_left(message.body_text) == []
+    assert " n° " not in message.body_text
