@@ -116,3 +116,35 @@ def pdf_join(parts: Sequence[bytes]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pdf_mark_languages(pdf: bytes, languages: Sequence[str]) -> bytes:
+    """Give the n-th top-level structure element (one `<section>` of the HTML each) the
+    language `languages[n]`, where it differs from the document's: WeasyPrint tags only the
+    document's language, and a screen reader must switch voices for a letter in another.
+    Unchanged if the tree does not have one top-level element per language given."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    document_lang = str(reader.trailer["/Root"].get("/Lang", ""))
+    if all(language == document_lang for language in languages):
+        return pdf
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    struct = writer.root_object["/StructTreeRoot"].get_object()
+    (document,) = [top.get_object() for top in struct["/K"]]
+    elements = [child.get_object() for child in document["/K"]]
+    if len(elements) != len(languages):
+        logging.getLogger(__name__).warning(
+            "pdf: %s top-level elements for %s languages, left as is",
+            len(elements),
+            len(languages),
+        )
+        return pdf
+    for element, language in zip(elements, languages, strict=True):
+        if language != document_lang:
+            element[NameObject("/Lang")] = TextStringObject(language)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
