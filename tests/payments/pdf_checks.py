@@ -66,6 +66,9 @@ def check_tagged_pdf(content: bytes, tmp_path) -> Tagged:
     assert lang, "no /Lang"
     title = str((reader.metadata or {}).get("/Title", ""))
     assert title.strip(), "no document title"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp, "the metadata does not declare PDF/UA-1"
+    assert reader.pdf_header == "%PDF-1.7"
 
     struct = root["/StructTreeRoot"].get_object()
     tagged = Tagged(lang=lang, title=title, pages=len(reader.pages))
