@@ -70,6 +70,7 @@ def email_queue(
     template: str,
     context: dict[str, Any],
     user: AbstractBaseUser | None = None,
+    language: str | None = None,
     not_before: datetime | None = None,
     useful_until: datetime | None = None,
     sensitive: bool = False,
@@ -77,13 +78,15 @@ def email_queue(
     """Render `{template}_subject.txt`, `_message.txt` and `_message.html` (else the branded
     layout around the text) in the recipient's language (`message_language`), store the mail,
     send it after commit.
-    `useful_until`: when what it carries expires (a link, a code); else a day after it is due.
+    `language` overrides the recipient's when the mail has no single `user` (one address shared
+    by several accounts). `useful_until`: when what it carries expires (a link, a code); else a
+    day after it is due.
 
     The subject and the text are plain text, never HTML-escaped; the HTML part escapes them (and
     its own variables) once."""
     to = _clean_recipient(to)
     render_context = _render_context(tenant, context)
-    with translation.override(message_language(tenant=tenant, user=user)):
+    with translation.override(language or message_language(tenant=tenant, user=user)):
         subject = _one_line(_render_text(f"{template}_subject.txt", render_context))
         body_text = _render_text(f"{template}_message.txt", render_context).strip() + "\n"
         render_context |= {"subject": subject, "body_text": body_text}

@@ -15,7 +15,7 @@ from accounts.models import User
 from outbox.models import Channel, Message
 from outbox.services import email_queue, message_language, sms_queue
 from tests.conftest import HOST_A
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +196,38 @@ def test_every_sms_reads_english_for_an_english_speaker(template, parent, tenant
         )  # fmt: skip
     assert _french_left(message.body_text) == []
     assert " n° " not in message.body_text
+
+
+# --- One address, several accounts (« Mot de passe oublié » by e-mail) ------------------------
+
+
+def _forgotten_by_email(client: Client, on_commit, email: str) -> None:
+    client.get("/mot-de-passe-oublie/")
+    with on_commit():
+        client.post("/mot-de-passe-oublie/", {"method": "email", "login": email})
+
+
+@pytest.mark.parametrize(
+    ("languages", "subject_end"),
+    [
+        (["en", "en"], ": resetting your password"),
+        (["en", ""], " : réinitialisation de votre mot de passe"),
+        (["en"], ": resetting your password"),
+    ],
+)
+def test_reset_mail_for_a_shared_address_speaks_the_accounts_language(
+    parent, tenant_a, client_a, on_commit, languages, subject_end
+):
+    # given accounts sharing one address, whose owners chose these languages
+    parent.preferred_language = languages[0]
+    parent.save()
+    for n, language in enumerate(languages[1:]):
+        UserFactory(
+            tenant=tenant_a, identifier=f"sibling.{n}", email=parent.email,
+            preferred_language=language,
+        )  # fmt: skip
+    # when someone asks a reset for that address
+    _forgotten_by_email(client_a, on_commit, parent.email)
+    # then one mail lists them, in their shared language, else the network's
+    (sent,) = mail.outbox
+    assert sent.subject == tenant_a.display_name + subject_end
