@@ -74,17 +74,17 @@ def pdf_join(parts: Sequence[bytes]) -> bytes:
     for reader in readers:
         first_page = len(writer.pages)
         writer.append(reader, import_outline=True)
-        source_root = reader.trailer["/Root"]
-        source_struct = source_root["/StructTreeRoot"].get_object()
+        source_root: Any = reader.trailer["/Root"]
+        source_struct: Any = source_root["/StructTreeRoot"].get_object()
         # Cloned after the pages: references to this reader's pages land on the appended ones.
-        cloned_struct = source_struct.clone(writer)
+        cloned_struct: Any = source_struct.clone(writer)
         for top in cloned_struct["/K"]:
             for child_ref in top.get_object()["/K"]:
                 child = child_ref.get_object()
                 child[NameObject("/P")] = document_ref
                 children.append(child_ref)
 
-        nums = cloned_struct["/ParentTree"].get_object()["/Nums"]
+        nums: Any = cloned_struct["/ParentTree"].get_object()["/Nums"]
         highest = -1
         for index in range(0, len(nums), 2):
             key = int(nums[index])
@@ -94,22 +94,22 @@ def pdf_join(parts: Sequence[bytes]) -> bytes:
         # pypdf drops the pages' and annotations' keys into the parent tree: put them back.
         for source_page, page in zip(reader.pages, writer.pages[first_page:], strict=True):
             if "/StructParents" in source_page:
-                key = int(source_page["/StructParents"]) + offset
-                page[NameObject("/StructParents")] = NumberObject(key)
-            source_annots = source_page.get("/Annots") or []
-            annots = page.get("/Annots") or []
-            for source_annot, annot in zip(source_annots, annots, strict=False):
-                source_annot = source_annot.get_object()
+                page_key = int(source_page["/StructParents"]) + offset  # type: ignore[call-overload]
+                page[NameObject("/StructParents")] = NumberObject(page_key)
+            source_annots: Any = source_page.get("/Annots") or []
+            annots: Any = page.get("/Annots") or []
+            for source_ref, annot_ref in zip(source_annots, annots, strict=False):
+                source_annot = source_ref.get_object()
                 if "/StructParent" in source_annot:
-                    key = int(source_annot["/StructParent"]) + offset
-                    annot.get_object()[NameObject("/StructParent")] = NumberObject(key)
+                    annot_key = int(source_annot["/StructParent"]) + offset
+                    annot_ref.get_object()[NameObject("/StructParent")] = NumberObject(annot_key)
         offset += highest + 1
 
-    first = readers[0].trailer["/Root"]
+    first: Any = readers[0].trailer["/Root"]
     root[NameObject("/StructTreeRoot")] = struct_root_ref
-    for key in ("/MarkInfo", "/ViewerPreferences", "/Lang", "/Metadata"):
-        if key in first:
-            root[NameObject(key)] = first.raw_get(key).clone(writer)
+    for name in ("/MarkInfo", "/ViewerPreferences", "/Lang", "/Metadata"):
+        if name in first:
+            root[NameObject(name)] = first.raw_get(name).clone(writer)
     if readers[0].metadata:
         writer.add_metadata(dict(readers[0].metadata))
     writer.pdf_header = readers[0].pdf_header
@@ -127,12 +127,14 @@ def pdf_mark_languages(pdf: bytes, languages: Sequence[str]) -> bytes:
     from pypdf.generic import NameObject, TextStringObject
 
     reader = PdfReader(io.BytesIO(pdf))
-    document_lang = str(reader.trailer["/Root"].get("/Lang", ""))
+    root: Any = reader.trailer["/Root"]
+    document_lang = str(root.get("/Lang", ""))
     if all(language == document_lang for language in languages):
         return pdf
     writer = PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header
-    struct = writer.root_object["/StructTreeRoot"].get_object()
+    struct: Any = writer.root_object["/StructTreeRoot"].get_object()
+    document: Any
     (document,) = [top.get_object() for top in struct["/K"]]
     elements = [child.get_object() for child in document["/K"]]
     if len(elements) != len(languages):
