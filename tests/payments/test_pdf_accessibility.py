@@ -62,6 +62,7 @@ def test_receipt_in_english_follows_english_conventions(english, paid, tmp_path)
     assert paid_on in text and "€5.00" in text
     assert "Document produced on " + produced in text
     assert "Reçu" not in text and "Document produit" not in text
+    assert ".." not in text  # « 11:29 p.m.. »: the sentence ends with the date
 
 
 def test_statement_is_tagged_with_column_headers(english, paid, tmp_path):
