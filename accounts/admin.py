@@ -53,6 +53,7 @@ class PersonForm(forms.ModelForm):
             "student_number",
             "classroom",
             "school_email",
+            "preferred_language",
         ]
 
     numen = forms.CharField(

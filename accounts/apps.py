@@ -10,3 +10,9 @@ class AccountsConfig(AppConfig):
         from portal import lookups
 
         lookups.register()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.views import language_remember_at_login
+
+        user_logged_in.connect(language_remember_at_login, dispatch_uid="language_at_login")

@@ -177,6 +177,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("méthodes de récupération confirmées le"), null=True, blank=True, editable=False
     )
     legacy_id = models.CharField(_("identifiant dans l'ancien système"), max_length=100, blank=True)
+    # Mails and SMS go out in this language (outbox.services.message_language); empty: the
+    # tenant's default. Set when the person picks a language on the portal.
+    preferred_language = models.CharField(
+        _("langue préférée"),
+        max_length=5,
+        blank=True,
+        choices=[("fr", "Français"), ("en", "English")],
+        help_text=_("La langue des e-mails et SMS ; vide : celle du réseau."),
+    )
     migrated_at = models.DateTimeField(_("migré le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 

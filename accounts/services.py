@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -124,4 +125,16 @@ def email_change_refuse(*, secret: str) -> bool:
     if change is None:
         return False
     EmailChange.objects.filter(pk=change.pk).update(revoked_at=timezone.now())
+    return True
+
+
+def user_preferred_language_set(*, user: User, language: str) -> bool:
+    """Remember the language a person chose on the portal: her mails and SMS go out in it
+    (outbox.services.message_language). Returns whether it changed; unknown codes are ignored."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return False
+    if user.preferred_language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language
     return True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -5,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.i18n import set_language
 
 from accounts import services
 from accounts.forms import NewPasswordForm
@@ -88,3 +90,23 @@ def email_change_confirm(request: HttpRequest) -> HttpResponse:
         )
     context = {"change": change, "outcome": None if change else "invalid"}
     return _no_referrer(render(request, "accounts/email_change.html", context))
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's `set_language` (the language cookie), and for a signed-in person also her
+    preferred language, so that mails and SMS follow her."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_preferred_language_set(
+            user=request.user, language=request.POST.get("language", "")
+        )
+    return response
+
+
+def language_remember_at_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """A person who picked a language before signing in (the cookie) and has none recorded
+    yet keeps it for her mails and SMS. A recorded choice changes only through `language_set`."""
+    if request is None or getattr(user, "preferred_language", None) != "":
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    services.user_preferred_language_set(user=user, language=chosen)

@@ -70,19 +70,23 @@ def email_queue(
     template: str,
     context: dict[str, Any],
     user: AbstractBaseUser | None = None,
+    language: str | None = None,
     not_before: datetime | None = None,
     useful_until: datetime | None = None,
     sensitive: bool = False,
 ) -> Message:
     """Render `{template}_subject.txt`, `_message.txt` and `_message.html` (else the branded
-    layout around the text) in the tenant's language, store the mail, send it after commit.
-    `useful_until`: when what it carries expires (a link, a code); else a day after it is due.
+    layout around the text) in the recipient's language (`message_language`), store the mail,
+    send it after commit.
+    `language` overrides the recipient's when the mail has no single `user` (one address shared
+    by several accounts). `useful_until`: when what it carries expires (a link, a code); else a
+    day after it is due.
 
     The subject and the text are plain text, never HTML-escaped; the HTML part escapes them (and
     its own variables) once."""
     to = _clean_recipient(to)
     render_context = _render_context(tenant, context)
-    with translation.override(_language(tenant)):
+    with translation.override(language or message_language(tenant=tenant, user=user)):
         subject = _one_line(_render_text(f"{template}_subject.txt", render_context))
         body_text = _render_text(f"{template}_message.txt", render_context).strip() + "\n"
         render_context |= {"subject": subject, "body_text": body_text}
@@ -118,12 +122,13 @@ def sms_queue(
     useful_until: datetime | None = None,
     sensitive: bool = True,
 ) -> Message:
-    """Render `{template}_sms.txt` in the tenant's language; `channel` is "sms" or "voice".
+    """Render `{template}_sms.txt` in the recipient's language (`message_language`); `channel`
+    is "sms" or "voice".
     `useful_until` as for `email_queue`."""
     if channel not in (Channel.SMS, Channel.VOICE):
         raise ValueError(f"unknown SMS channel {channel!r}")
     to = _clean_recipient(to).replace(" ", "")
-    with translation.override(_language(tenant)):
+    with translation.override(message_language(tenant=tenant, user=user)):
         text = _render_text(f"{template}_sms.txt", _render_context(tenant, context)).strip()
     return _store(
         tenant=tenant,
@@ -383,8 +388,17 @@ def _base_url(tenant: Tenant | None) -> str:
     return f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_HOSTS[0]}{port}"
 
 
-def _language(tenant: Tenant | None) -> str:
-    return tenant.default_language if tenant is not None else settings.LANGUAGE_CODE
+def message_language(*, tenant: Tenant | None, user: AbstractBaseUser | None = None) -> str:
+    """The language a message to this person is written in, subject, dates and amounts
+    included: the one she chose on the portal (`preferred_language`), else her tenant's
+    default, else the platform's."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    preferred = getattr(user, "preferred_language", "") or ""
+    if preferred in supported:
+        return preferred
+    if tenant is not None:
+        return tenant.default_language
+    return settings.LANGUAGE_CODE
 
 
 def _one_line(text: str) -> str:

@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from payments.epc import epc_payload, qr_svg_data_uri
 from payments.models import Activity, Invitation, Wallet
 from payments.money import iban_display
 from payments.selectors import wallet_balance_before, wallet_lines_between
+from portal.pdf import pdf_from_html
 
 
 def activity_document_response(activity: Activity) -> FileResponse:
@@ -31,10 +33,11 @@ def activity_document_response(activity: Activity) -> FileResponse:
 
 
 def render_pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    """A tagged PDF/UA document (portal.pdf) in the active language: the one of the page that
+    asked for it. Dates and amounts follow that language's conventions."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    context = {"language": language, "generated_at": timezone.now(), **context}
+    return pdf_from_html(render_to_string(template, context))
 
 
 def receipt_pdf(*, invitation: Invitation) -> bytes:

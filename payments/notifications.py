@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import lazy
 
-from outbox.services import email_queue
+from outbox.services import email_queue, message_language
 from payments.money import format_cents
 
 if TYPE_CHECKING:
@@ -38,14 +40,16 @@ def _send(*, invitation: Invitation | None, wallet: Wallet | None, template: str
         raise ValueError("a mail about an invitation, a wallet, or both")
     if not person.email:
         return
-    context = _invitation_context(invitation) if invitation is not None else {}
-    if wallet is not None:
-        context |= {
-            "wallet": wallet,
-            "balance": format_cents(wallet.balance_cents),
-            "wallet_path": reverse("payments:wallet"),
-            "parent_name": wallet.owner.get_full_name(),
-        }
+    # Amounts are written the recipient's way, not the way of whoever caused the mail.
+    with translation.override(message_language(tenant=source.tenant, user=person)):
+        context = _invitation_context(invitation) if invitation is not None else {}
+        if wallet is not None:
+            context |= {
+                "wallet": wallet,
+                "balance": format_cents(wallet.balance_cents),
+                "wallet_path": reverse("payments:wallet"),
+                "parent_name": wallet.owner.get_full_name(),
+            }
     context |= extra
     email_queue(
         tenant=source.tenant,
@@ -87,7 +91,8 @@ def autopay_failed(*, invitation: Invitation, missing_cents: int) -> None:
         invitation=invitation,
         wallet=None,
         template="autopay_failed",
-        missing=format_cents(missing_cents),
+        # Formatted when the mail is rendered, in the recipient's language.
+        missing=lazy(format_cents, str)(missing_cents),
     )
 
 

@@ -1,8 +1,8 @@
 from django.apps import apps
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from accounts import urls as account_urls
+from accounts.views import language_set
 from portal import views
 from portal.admin_site import admin_site
 from tenants import views as tenant_views
@@ -11,7 +11,7 @@ urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("logo", tenant_views.tenant_logo, name="tenant_logo"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include(account_urls)),
     path("profil/", include("accounts.profile_urls")),
     path("activation/", include("recovery.activation.urls")),

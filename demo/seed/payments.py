@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from payments.documents import render_pdf
@@ -133,4 +133,6 @@ def _invitation(activity: Activity, child: User, parent: User) -> Invitation:
 
 
 def _programme_pdf() -> bytes:
-    return render_pdf("demo/pdf/programme.html", {"tenant": Tenant.objects.get(slug=TENANT)})
+    # The programme is written in French, whatever language the seeding process runs in.
+    with translation.override("fr"):
+        return render_pdf("demo/pdf/programme.html", {"tenant": Tenant.objects.get(slug=TENANT)})

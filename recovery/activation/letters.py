@@ -19,7 +19,9 @@ from django.utils import timezone, translation
 from qrcode.constants import ERROR_CORRECT_M
 
 from accounts.models import ActivationCode, LetterBatch, User
+from outbox.services import message_language
 from portal.jobs import job_claim, job_done, job_enqueue_on_commit, job_failed, job_progress
+from portal.pdf import pdf_from_html, pdf_join, pdf_mark_languages
 from recovery.activation.services import (
     IssuedCodes,
     activation_codes_prepare,
@@ -35,9 +37,6 @@ DIRECT_PDF_MAX = 50
 # Pages rendered between two progress reports of a batch job.
 CHUNK = 50
 
-# WeasyPrint logs every rendering step at INFO: a 500-letter batch would flood the logs.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -46,6 +45,8 @@ class Letter:
     code: str  # as shown: "ABCD-EFGH-JKMN"
     qr_src: str  # data: URI of the QR code of the activation address
     expires_at: datetime
+    # The person's language (her preferred one, else the tenant's); empty: the tenant's.
+    language: str = ""
 
 
 def qr_png_data_uri(payload: str) -> str:
@@ -79,19 +80,19 @@ def letters_render(
     activation_url: str,
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    """One PDF, one page per letter, in the tenant's language. Each chunk of CHUNK letters is
-    laid out and written to a PDF of its own, then the chunks are joined (pypdf): only one
-    chunk's layout is in memory at a time, so a 500-letter batch needs no more than a 50-letter
-    one. `progress(n)` is called with the number of pages ready after each chunk (batch jobs
-    show it in the admin)."""
-    from pypdf import PdfWriter
-    from weasyprint import HTML
-
+    """One tagged PDF/UA document (portal.pdf), one page per letter, each in its person's
+    language (the document's language is theirs if they share one, else the tenant's).
+    Each chunk of CHUNK letters is laid out and written to a PDF of its own, then the chunks
+    are joined with their structure trees (`pdf_join`): only one chunk's layout is in memory at
+    a time, so a 500-letter batch needs no more than a 50-letter one. `progress(n)` is called
+    with the number of pages ready after each chunk (batch jobs show it in the admin)."""
     if not letters:
         raise ValueError("no letter to print")
     fetcher = _url_fetcher()
+    languages = {letter.language or tenant.default_language for letter in letters}
+    language = languages.pop() if len(languages) == 1 else tenant.default_language
     chunks: list[bytes] = []
-    with translation.override(tenant.default_language):
+    with translation.override(language):
         for start in range(0, len(letters), CHUNK):
             chunk = letters[start : start + CHUNK]
             html = render_to_string(
@@ -101,20 +102,13 @@ def letters_render(
                     "letters": chunk,
                     "activation_url": activation_url,
                     "printed_at": timezone.localtime(),
-                    "language": tenant.default_language,
+                    "language": language,
                 },
             )
-            chunks.append(HTML(string=html, url_fetcher=fetcher).write_pdf())
+            chunks.append(pdf_from_html(html, url_fetcher=fetcher))
             if progress is not None:
                 progress(start + len(chunk))
-    if len(chunks) == 1:
-        return chunks[0]
-    writer = PdfWriter()
-    for pdf in chunks:
-        writer.append(io.BytesIO(pdf))
-    merged = io.BytesIO()
-    writer.write(merged)
-    return merged.getvalue()
+    return pdf_mark_languages(pdf_join(chunks), [letter.language or language for letter in letters])
 
 
 # --- Print runs: new codes, then their letters -----------------------------------------------
@@ -141,6 +135,7 @@ def _letters(*, tenant: Tenant, issued: IssuedCodes, people: list[User]) -> list
                 code=code,
                 qr_src=qr_png_data_uri(activation_url(tenant=tenant, identifier=person.identifier)),
                 expires_at=expires_at,
+                language=message_language(tenant=tenant, user=person),
             )
         )
     return letters

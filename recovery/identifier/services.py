@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from outbox.services import email_queue
+from outbox.services import email_queue, message_language
 from recovery.models import Flow, Outcome, RecoveryRequest
 from recovery.services import (
     recovery_accounts_sendable,
@@ -75,8 +75,10 @@ def identifier_request_process(*, request_id: int) -> str:
 def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
     base_url = tenant_public_base_url(request.tenant)
     by_address: dict[str, list[dict[str, str]]] = {}
+    people: dict[str, list[User]] = {}
     for user in users:
         secret = link_token_issue(user=user, request=request)
+        people.setdefault(user.email.lower(), []).append(user)
         by_address.setdefault(user.email.lower(), []).append(
             {
                 "identifier": user.identifier,
@@ -89,13 +91,17 @@ def _send_reset_links(*, request: RecoveryRequest, users: list[User]) -> None:
             tenant=request.tenant, flow=request.flow, kind="link_sent",
             outcome=Outcome.MAIL_SENT, request=request, user=user, ip=request.ip,
         )  # fmt: skip
-    for accounts in by_address.values():
+    for address, accounts in by_address.items():
+        # One mail per address: in its one person's language, or the one her accounts share.
+        owners = people[address]
+        languages = {message_language(tenant=request.tenant, user=owner) for owner in owners}
         email_queue(
             tenant=request.tenant,
             to=accounts[0]["email"],
             template="recovery/identifier/email/reset_link",
             context={"accounts": accounts, "lifetime_minutes": 60},
-            user=users[0] if len(accounts) == 1 else None,
+            user=owners[0] if len(owners) == 1 else None,
+            language=languages.pop() if len(languages) == 1 else None,
             useful_until=timezone.now() + LINK_LIFETIME,
             sensitive=True,
         )

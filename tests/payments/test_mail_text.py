@@ -6,6 +6,7 @@ and are read back as a mail client would."""
 from email.message import EmailMessage
 
 import pytest
+from django.utils import formats, translation
 from django.utils.html import escape
 
 from payments import notifications
@@ -80,10 +81,13 @@ def test_payments_mails_read_as_typed_in_subject_and_text_and_once_escaped_in_ht
     mails = {parts(received)[0]: parts(received) for _at, _to, received in smtp_mail.received}
     assert len(mails) == 6
     subjects = sorted(mails)
+    # dates are written the recipient's way (DATE_FORMAT: « 15 décembre 2026 » in French)
+    with translation.override("fr"):
+        due_on_in_french = formats.date_format(atomium_invitation.due_on, "DATE_FORMAT")
     assert subjects == sorted(
         [
             f"Nouvelle invitation à payer : {TITLE} ({CHILD})",
-            f"Rappel : « {TITLE} » est à payer pour le {atomium_invitation.due_on:%d/%m/%Y}",
+            f"Rappel : « {TITLE} » est à payer pour le {due_on_in_french}",
             f"Paiement reçu : {TITLE}",
             f"Paiement automatique effectué : {TITLE}",
             f"Paiement automatique impossible : {TITLE}",
