@@ -84,7 +84,7 @@ def test_teacher_recovers_her_account_with_two_methods(
     steps = page.get_by_role("navigation", name="Étapes")
     expect(steps.locator("[aria-current=step]")).to_contain_text("étape de vérification 1")
     expect(page.get_by_role("radio")).to_have_count(3)
-    expect(page.get_by_text("p*****@charleroi.be")).to_be_visible()
+    expect(page.locator("label.radio-block", has_text="p*****@charleroi.be")).to_be_visible()
     axe_check(page)
     page.get_by_role("radio", name=re.compile(r"Envoyer un SMS .*\*\*\*\*\*67")).check()
     page.get_by_label("Numéro de téléphone mobile complet").fill("0470 12 34 67")
