@@ -122,6 +122,8 @@ def desk_code_verify(
     ) or throttle.throttle_exceeded(tenant=tenant, limit=FAILURES_PER_IDENTIFIER, subject=subject):
         raise DeskCodeThrottled
     user = user_for_login(tenant=tenant, identifier=identifier)
+    if user is None:
+        User()  # the model instance a found account costs: the time tells nothing of it either
     candidate = _code_hash(tenant_id=tenant.pk, user_id=user.pk if user else 0, code=code)
     token = (
         LinkToken.objects.select_related("user")
