@@ -9,3 +9,8 @@ class NotActivatable(Exception):
 class PersonOutranksViewer(Exception):
     """The person has as many rights as the viewer, or more: staff manage only people with
     fewer rights than their own (a reset link or an activation would hand her account over)."""
+
+
+class DeskCodeNotOffered(Exception):
+    """The tenant does not use the two-step recovery, or the account is deactivated: a desk
+    code would have nowhere to be typed."""

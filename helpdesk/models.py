@@ -16,6 +16,7 @@ class ActionKind(models.TextChoices):
     RESEND_MESSAGE = "resend_message", _("renvoi d'un message")
     LIFT_THROTTLES = "lift_throttles", _("levée des limites")
     PRINT_LETTER = "print_letter", _("impression d'une lettre d'activation")
+    DESK_CODE = "desk_code", _("code à usage unique remis par le secrétariat")
 
 
 class HelpdeskAction(models.Model):

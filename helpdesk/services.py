@@ -2,13 +2,15 @@
 row in the same transaction; the row says what happened, never a password, code or link."""
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.login_limits import login_limit_lift, login_limit_reached
 from accounts.models import User
 from accounts.selectors import person_manageable_by
 from accounts.services import users_mark_migrated
-from helpdesk.exceptions import NotActivatable, PersonOutranksViewer
+from helpdesk.exceptions import DeskCodeNotOffered, NotActivatable, PersonOutranksViewer
 from helpdesk.models import ActionKind, HelpdeskAction
 from helpdesk.selectors.card import person_code_devices, person_throttle_keys
 from outbox.models import Message
@@ -18,6 +20,7 @@ from recovery.activation.letters import activation_letters_pdf
 from recovery.activation.services import activation_send_by_mail, user_is_activatable
 from recovery.identifier.services import admin_reset_send
 from recovery.models import Outcome
+from recovery.two_step.desk_code import DeskCode, Handover, desk_code_issue
 
 
 def _audit(*, person: User, by: User, action: str, detail: str, ip: str | None) -> HelpdeskAction:
@@ -121,3 +124,26 @@ def helpdesk_lift_throttles(*, person: User, by: User, ip: str | None = None) ->
     detail = ", ".join(lifted) if lifted else _("aucune limite atteinte")
     _audit(person=person, by=by, action=ActionKind.LIFT_THROTTLES, detail=detail, ip=ip)
     return lifted
+
+
+def desk_code_offered(*, person: User) -> bool:
+    """The card offers a desk code where the person's tenant uses the two-step recovery."""
+    return bool(person.tenant_id and person.is_active and person.member_tenant.two_step_reset)
+
+
+@transaction.atomic
+def helpdesk_desk_code(*, person: User, by: User, handover: str, ip: str | None = None) -> DeskCode:
+    """A one-time code handed over in person or read out after an identity check, for someone
+    whose mailbox is out of reach; the code is shown once to the secretary, never stored or
+    logged in clear. Raises DeskCodeNotOffered where it could not be used."""
+    _check_scope(person=person, by=by)
+    _check_rank(person=person, by=by)
+    if not desk_code_offered(person=person):
+        raise DeskCodeNotOffered
+    issued = desk_code_issue(user=person, by=by, handover=handover, ip=ip)
+    detail = _("%(handover)s ; valable jusqu'au %(until)s") % {
+        "handover": Handover(handover).label,
+        "until": date_format(timezone.localtime(issued.expires_at), "SHORT_DATETIME_FORMAT"),
+    }
+    _audit(person=person, by=by, action=ActionKind.DESK_CODE, detail=detail, ip=ip)
+    return issued

@@ -39,6 +39,11 @@ def helpdesk_urlpatterns(site: AdminSite) -> list[URLPattern]:
         ),
         path("personne/<int:pk>/lettre/", action(views.print_letter), name="helpdesk_letter"),
         path(
+            "personne/<int:pk>/code-a-usage-unique/",
+            action(views.desk_code),
+            name="helpdesk_desk_code",
+        ),
+        path(
             "personne/<int:pk>/limites/",
             action(views.lift_throttles),
             name="helpdesk_lift_throttles",

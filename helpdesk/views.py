@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedRequest
 from helpdesk import services
 from helpdesk.charts import bar_chart
-from helpdesk.exceptions import NotActivatable, PersonOutranksViewer
-from helpdesk.forms import SearchForm
+from helpdesk.exceptions import DeskCodeNotOffered, NotActivatable, PersonOutranksViewer
+from helpdesk.forms import DeskCodeForm, SearchForm
 from helpdesk.selectors.access import actions_recent, person_get_for_helpdesk
 from helpdesk.selectors.attention import ATTENTION_DAYS, messages_needing_attention
 from helpdesk.selectors.card import person_card, person_message_get
@@ -91,7 +91,9 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     return TemplateResponse(request, "helpdesk/index.html", context)
 
 
-def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def person(
+    request: AuthenticatedRequest, pk: int, desk_form: DeskCodeForm | None = None
+) -> HttpResponse:
     card = person_card(viewer=request.user, tenant=request.tenant, person_id=pk)
     return TemplateResponse(
         request,
@@ -101,7 +103,10 @@ def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             title=str(card.person),
             card=card,
             person=card.person,
+            desk_code_offered=card.manageable and services.desk_code_offered(person=card.person),
+            desk_form=desk_form or DeskCodeForm(),
         ),
+        status=400 if desk_form is not None else 200,
     )
 
 
@@ -242,3 +247,33 @@ def resend_message(request: AuthenticatedRequest, pk: int, message_pk: int) -> H
             _("Le message à %(to)s est renvoyé.") % {"to": message.masked_to},
         )
     return _back_to_card(pk)
+
+
+def desk_code(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The one-time code, shown once on a page the secretary prints or reads out; the card
+    again, with the form's errors, if the identity check is not confirmed."""
+    person_obj = _person(request, pk)
+    form = DeskCodeForm(request.POST)
+    if not form.is_valid():
+        return person(request, pk, desk_form=form)
+    try:
+        issued = services.helpdesk_desk_code(
+            person=person_obj, by=request.user, handover=form.cleaned_data["handover"],
+            ip=client_ip(request),
+        )  # fmt: skip
+    except PersonOutranksViewer:
+        return _outranked(request, pk)
+    except DeskCodeNotOffered:
+        messages.warning(
+            request,
+            _("Ce compte ne peut pas recevoir de code à usage unique (désactivé, ou le réseau "
+              "n'utilise pas la vérification en deux étapes). Envoyez plutôt un lien."),
+        )  # fmt: skip
+        return _back_to_card(pk)
+    response = TemplateResponse(
+        request,
+        "helpdesk/desk_code.html",
+        _context(request, title=_("Code à usage unique"), person=person_obj, issued=issued),
+    )
+    response["Cache-Control"] = "no-store"
+    return response

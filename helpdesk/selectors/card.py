@@ -168,7 +168,15 @@ _REASON_CODES = {"ip": gettext_lazy("trop de demandes depuis la même adresse IP
 
 _EVENT_LABELS = {
     "wrong_code": gettext_lazy("code erroné"),
-    "wrong_number": gettext_lazy("numéro de téléphone erroné"),
+    "wrong_number": gettext_lazy("numéro tapé différent du téléphone enregistré"),
+    "wrong_address": gettext_lazy("adresse tapée différente de l'adresse secondaire enregistrée"),
+    "made_up_method": gettext_lazy(
+        "aucune méthode utilisable enregistrée : méthodes fictives montrées, rien n'a pu partir"
+    ),
+    "second_method_missing": gettext_lazy(
+        "une seule méthode enregistrée : deuxième étape impossible, aide du secrétariat nécessaire"
+    ),
+    "desk_code_issued": gettext_lazy("code à usage unique remis par le secrétariat"),
     "code_throttled": gettext_lazy("trop de codes demandés"),
     "code_sent_sms": gettext_lazy("code envoyé par SMS"),
     "code_sent_voice": gettext_lazy("code envoyé par appel vocal"),
@@ -206,7 +214,7 @@ def person_attempts(*, person: User, limit: int = RECENT_ATTEMPTS) -> list[Attem
 
 
 def attempt_reason(*, request: RecoveryRequest, events: list[RecoveryEvent]) -> str:
-    """What happened, in words: 'numéro de téléphone erroné, code envoyé par SMS, code erroné
+    """What happened, in words: 'numéro tapé différent du téléphone enregistré, code erroné
     ×3'. Consecutive identical steps are counted rather than repeated."""
     labels: list[str] = []
     for event in events:

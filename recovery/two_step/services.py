@@ -109,17 +109,44 @@ def _device_of(option_key: str) -> str:
     return f"{'email' if kind == 'email' else 'phone'}:{device_id}"
 
 
-def two_step_options(*, request: RecoveryRequest) -> list[MethodOption]:
-    """The methods still open at this step: a second step never reuses the first's device."""
+def _shows_real_methods(options: list[MethodOption], required: int) -> bool:
+    """Whether an account is shown its own methods. One with enough of them always is; one with
+    fewer is when it has a phone: one phone (an SMS and a call) is also what a made-up list may
+    show, so the real methods tell a stranger nothing, and the owner passes step 1 with her real
+    number before the page says a second method is needed. An account with no method, or only
+    addresses, keeps the made-up list, whose shape no real account of that kind could show."""
+    if not options:
+        return False
+    if len({_device_of(o.key) for o in options}) >= required:
+        return True
+    return any(o.is_phone for o in options)
+
+
+def _all_options(request: RecoveryRequest) -> list[MethodOption]:
     user = request.user
     options = _real_options(user) if user else []
-    required = request.tenant.two_step_methods_required
-    distinct_devices = {_device_of(o.key) for o in options}
-    if not options or len(distinct_devices) < required:
-        # Not enough methods: the same neutral path as an unknown address.
+    if not _shows_real_methods(options, request.tenant.two_step_methods_required):
         options = _fake_options(tenant=request.tenant, address=request.login)
+    return options
+
+
+def two_step_options(*, request: RecoveryRequest) -> list[MethodOption]:
+    """The methods still open at this step: a second step never reuses the first's device."""
     used = {_device_of(key) for key in request.two_step.verified}
-    return [o for o in options if _device_of(o.key) not in used or o.made_up]
+    return [o for o in _all_options(request) if _device_of(o.key) not in used or o.made_up]
+
+
+def two_step_second_method_missing(*, request: RecoveryRequest) -> bool:
+    """Step 1 passed with the account's only method, and the tenant asks for two: no code can
+    be sent any more, the person needs the school's help. Only the owner, who received the
+    step-1 code, ever gets here."""
+    progress = request.two_step
+    return (
+        request.user is not None
+        and progress.completed_at is None
+        and 0 < len(progress.verified) < request.tenant.two_step_methods_required
+        and not two_step_options(request=request)
+    )
 
 
 def _option(request: RecoveryRequest, key: str) -> MethodOption | None:
@@ -133,6 +160,12 @@ def _device(request: RecoveryRequest, option: MethodOption) -> MethodDevice | No
     ordinal = int(option.key.split(":", 1)[1])
     devices = [d for d in _devices(request.user) if isinstance(d, model)]
     return devices[ordinal - 1] if 0 < ordinal <= len(devices) else None
+
+
+def _refusal_kind(option: MethodOption, wrong: str) -> str:
+    """What the help desk reads: a typed value that differs from the registered one, or (for an
+    account shown made-up methods) a method the account does not have."""
+    return "made_up_method" if option.made_up else wrong
 
 
 def _context(request: RecoveryRequest) -> str:
@@ -163,7 +196,7 @@ def two_step_send(
     )):  # fmt: skip
         progress.failures += 1
         progress.save(update_fields=["failures"])
-        _log(request, "wrong_number", Outcome.WRONG_ANSWER)
+        _log(request, _refusal_kind(option, "wrong_number"), Outcome.WRONG_ANSWER)
         return SendOutcome.WRONG_NUMBER
     if not option.is_phone and (
         not isinstance(device, SecondaryEmailDevice)
@@ -171,7 +204,7 @@ def two_step_send(
     ):
         progress.failures += 1
         progress.save(update_fields=["failures"])
-        _log(request, "wrong_address", Outcome.WRONG_ANSWER)
+        _log(request, _refusal_kind(option, "wrong_address"), Outcome.WRONG_ANSWER)
         return SendOutcome.WRONG_ADDRESS
     progress.pending_method = option.key
     progress.save(update_fields=["pending_method"])
@@ -230,6 +263,8 @@ def two_step_verify(*, request: RecoveryRequest, code: str) -> bool:
     progress.pending_method = ""
     progress.save(update_fields=["verified", "pending_method"])
     _log(request, f"step_{len(progress.verified)}_verified", Outcome.PENDING)
+    if two_step_second_method_missing(request=request):
+        _log(request, "second_method_missing", Outcome.PENDING)
     return True
 
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("termine/", views.done, name="done"),
     path("contact/", views.contact_admin, name="contact"),
     path("annuler/", views.cancel, name="cancel"),
+    path("code-secretariat/", views.desk_code, name="desk_code"),
+    path("code-secretariat/mot-de-passe/", views.desk_code_password, name="desk_code_password"),
 ]

@@ -159,6 +159,7 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:helpdesk_send_activation": ("office", lambda w: {"pk": w.child.pk}),
     "admin:helpdesk_letter": ("office", lambda w: {"pk": w.child.pk}),
     "admin:helpdesk_lift_throttles": ("office", lambda w: {"pk": w.parent.pk}),
+    "admin:helpdesk_desk_code": ("office", lambda w: {"pk": w.parent.pk}),
     "admin:helpdesk_resend_message": (
         "office",
         lambda w: {"pk": w.parent.pk, "message_pk": w.message.pk},
