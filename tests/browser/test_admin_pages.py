@@ -157,10 +157,9 @@ def _pages_of_one_activity_and_person(viewport_name: str) -> list[tuple[str, str
         ("admin-invitation-form", f"/admin/payments/invitation/{_invitation_pk()}/change/"),
         ("admin-person-form", f"/admin/accounts/user/{parent.pk}/change/"),
     ]
-    if viewport_name == "desktop":
-        # Its link in a sentence (« liste des invitations »); on a phone, its seven-column table
-        # (payments' template) still widens the page.
-        pages.append(("admin-activity-follow-up", f"/admin/payments/activity/{activity.pk}/suivi/"))
+    # Its link in a sentence (« liste des invitations »); on a phone its seven-column table
+    # scrolls in its own box.
+    pages.append(("admin-activity-follow-up", f"/admin/payments/activity/{activity.pk}/suivi/"))
     return pages
 
 

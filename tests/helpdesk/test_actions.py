@@ -293,7 +293,7 @@ def test_lifting_the_limits_lets_a_locked_out_person_log_in_from_a_new_browser(
     assert her_phone.post("/accounts/login/", login).status_code == 200
     # the card says so
     card = secretary_client.get(card_url(parent)).content.decode()
-    assert "connexions échouées (5 en 5 minutes) : <strong>atteinte</strong>" in card
+    assert "connexions échouées (5 en 5 minutes)\u00a0: <strong>atteinte</strong>" in card
 
     # when the secretary lifts the limits after she calls
     _post(secretary_client, parent, "limites/")
