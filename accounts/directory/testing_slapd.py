@@ -1,0 +1,240 @@
+"""A throwaway OpenLDAP server for the tests and the demo: Debian's `slapd` started on a free
+loopback port, with a slapd.conf and an mdb database in a temporary folder, the password-policy
+overlay (minimum length, history) and a few people. No Django here: the demo's `make run` and
+the test fixtures both start it.
+
+    with SlapdServer.start(people=[Person("jdupont", "Jean", "Dupont", "ancien-Secret-1")]) as d:
+        d.url, d.bind_dn, d.bind_password, d.base_dn
+        d.bind_works("jdupont", "ancien-Secret-1")
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess  # noqa: S404 - starts the local slapd binary, with fixed arguments
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SLAPD = os.environ.get("CARTABLE_SLAPD", "/usr/sbin/slapd")
+SLAPADD = os.environ.get("CARTABLE_SLAPADD", "/usr/sbin/slapadd")
+MODULE_PATH = "/usr/lib/ldap"
+SCHEMA_DIR = "/etc/ldap/schema"
+
+BASE_DN = "dc=cartable,dc=test"
+PEOPLE_DN = f"ou=people,{BASE_DN}"
+ROOT_DN = f"cn=admin,{BASE_DN}"
+# The portal's own bind account: not the root DN, so the directory's policy applies to it.
+PORTAL_DN = f"cn=portal,{BASE_DN}"
+POLICY_DN = f"cn=default,ou=policies,{BASE_DN}"
+POLICY_MIN_LENGTH = 10
+POLICY_HISTORY = 3
+
+
+def slapd_missing_reason() -> str | None:
+    """Why a directory cannot be started here, or None when it can."""
+    for binary in (SLAPD, SLAPADD):
+        if not os.access(binary, os.X_OK):
+            return (
+                f"{binary} is missing: install Debian's OpenLDAP server "
+                "(apt-get install -y slapd ldap-utils) to run the directory tests"
+            )
+    if not Path(MODULE_PATH, "back_mdb.so").exists() and not Path(MODULE_PATH).exists():
+        return f"{MODULE_PATH} has no OpenLDAP modules (slapd's back_mdb)"
+    return None
+
+
+@dataclass(frozen=True)
+class Person:
+    uid: str
+    given_name: str
+    surname: str
+    password: str
+    mail: str = ""
+    school_mail: str = ""
+
+    @property
+    def dn(self) -> str:
+        return f"uid={self.uid},{PEOPLE_DN}"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ldif_value(name: str, value: str) -> str:
+    return f"{name}: {value}"
+
+
+def _seed_ldif(people: list[Person]) -> str:
+    dc = BASE_DN.split(",")[0].split("=")[1]
+    blocks = [
+        [f"dn: {BASE_DN}", "objectClass: dcObject", "objectClass: organization",
+         f"dc: {dc}", "o: Cartable test network"],
+        [f"dn: {PEOPLE_DN}", "objectClass: organizationalUnit", "ou: people"],
+        [f"dn: ou=policies,{BASE_DN}", "objectClass: organizationalUnit", "ou: policies"],
+        [f"dn: {POLICY_DN}", "objectClass: pwdPolicy", "objectClass: device", "cn: default",
+         "pwdAttribute: userPassword", f"pwdMinLength: {POLICY_MIN_LENGTH}",
+         "pwdCheckQuality: 2", f"pwdInHistory: {POLICY_HISTORY}", "pwdAllowUserChange: TRUE"],
+        [f"dn: {PORTAL_DN}", "objectClass: organizationalRole",
+         "objectClass: simpleSecurityObject", "cn: portal", "userPassword: portal-bind-secret"],
+    ]  # fmt: skip
+    for person in people:
+        block = [
+            f"dn: {person.dn}",
+            "objectClass: inetOrgPerson",
+            _ldif_value("uid", person.uid),
+            _ldif_value("cn", f"{person.given_name} {person.surname}"),
+            _ldif_value("givenName", person.given_name),
+            _ldif_value("sn", person.surname),
+            _ldif_value("userPassword", person.password),
+        ]
+        if person.mail:
+            block.append(_ldif_value("mail", person.mail))
+        if person.school_mail:
+            # the school mailbox: misc.schema's local-mail recipient, as mail servers read it
+            block.insert(2, "objectClass: inetLocalMailRecipient")
+            block.append(_ldif_value("mailLocalAddress", person.school_mail))
+        blocks.append(block)
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _slapd_conf(root: Path, *, root_password: str) -> str:
+    schemas = "\n".join(
+        f"include {SCHEMA_DIR}/{name}.schema"
+        for name in ("core", "cosine", "nis", "inetorgperson", "misc")
+    )
+    return f"""{schemas}
+pidfile {root}/slapd.pid
+modulepath {MODULE_PATH}
+moduleload back_mdb
+moduleload ppolicy
+loglevel none
+password-hash {{SSHA}}
+
+database mdb
+suffix "{BASE_DN}"
+rootdn "{ROOT_DN}"
+rootpw {root_password}
+directory {root}/data
+maxsize 33554432
+
+overlay ppolicy
+ppolicy_default "{POLICY_DN}"
+ppolicy_hash_cleartext
+ppolicy_use_lockout
+
+access to attrs=userPassword
+    by dn.exact="{PORTAL_DN}" write
+    by self write
+    by anonymous auth
+    by * none
+access to *
+    by dn.exact="{PORTAL_DN}" read
+    by self read
+    by * none
+"""
+
+
+@dataclass
+class SlapdServer:
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    root_password: str = "root-secret"  # noqa: S105 - a throwaway test directory
+    bind_password: str = "portal-bind-secret"  # noqa: S105
+    people: list[Person] = field(default_factory=list)
+
+    base_dn: str = BASE_DN
+    people_dn: str = PEOPLE_DN
+    bind_dn: str = PORTAL_DN
+    root_dn: str = ROOT_DN
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(
+        cls, *, people: list[Person] | None = None, root: Path | None = None, port: int = 0
+    ) -> SlapdServer:
+        reason = slapd_missing_reason()
+        if reason:
+            raise RuntimeError(reason)
+        root = Path(root or tempfile.mkdtemp(prefix="cartable-slapd-"))
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        server = cls(root=root, port=port or _free_port(), people=list(people or []))
+        (root / "slapd.conf").write_text(_slapd_conf(root, root_password=server.root_password))
+        (root / "seed.ldif").write_text(_seed_ldif(server.people))
+        seeded = subprocess.run(  # noqa: S603
+            [SLAPADD, "-q", "-f", str(root / "slapd.conf"), "-l", str(root / "seed.ldif")],
+            capture_output=True,
+            check=False,
+        )
+        if seeded.returncode:
+            shutil.rmtree(root, ignore_errors=True)
+            raise RuntimeError(f"slapadd failed: {seeded.stderr.decode(errors='replace')[-800:]}")
+        server.run()
+        return server
+
+    def run(self) -> None:
+        """Starts (or restarts, on the same port and data) the server and waits until it
+        answers."""
+        self.process = subprocess.Popen(  # noqa: S603
+            [SLAPD, "-d", "0", "-f", str(self.root / "slapd.conf"),
+             "-h", f"ldap://127.0.0.1:{self.port}/"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = (
+                    self.process.stderr.read().decode(errors="replace")
+                    if self.process.stderr
+                    else ""
+                )
+                raise RuntimeError(f"slapd stopped at start: {err.strip()[-800:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("slapd did not answer within 10 s")
+
+    def stop(self) -> None:
+        """Kills the server (the data stays: `run` brings it back)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> SlapdServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- checks, through ldap3 (as the tests and the README's demo command do) -----------------
+
+    def bind_works(self, uid: str, password: str) -> bool:
+        """Whether the person can log in to the directory with this password."""
+        import ldap3
+
+        server = ldap3.Server(self.url, connect_timeout=3)
+        conn = ldap3.Connection(server, user=f"uid={uid},{self.people_dn}", password=password)
+        try:
+            return bool(conn.bind())
+        finally:
+            conn.unbind()
