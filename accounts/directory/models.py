@@ -1,0 +1,117 @@
+"""Where a tenant's accounts live: the portal's database (no row, or kind "database"), or an LDAP
+directory the portal writes every password to."""
+
+import os
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.directory.secrets import secret_decrypt, secret_encrypt
+from tenants.models import Tenant
+from tenants.scoping import tenant_scoped_manager
+
+
+class IdentityStore(models.Model):
+    class Kind(models.TextChoices):
+        DATABASE = "database", _("la base du portail")
+        LDAP = "ldap", _("un annuaire LDAP (OpenLDAP, Samba)")
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, related_name="identity_store", verbose_name=_("réseau")
+    )
+    kind = models.CharField(
+        _("les comptes sont dans"), max_length=16, choices=Kind.choices, default=Kind.DATABASE
+    )
+    url = models.CharField(
+        _("adresse de l'annuaire"),
+        max_length=300,
+        blank=True,
+        help_text=_("ldaps://annuaire.ecole.be:636, ou ldap://… avec StartTLS."),
+    )
+    start_tls = models.BooleanField(_("StartTLS"), default=False)
+    ca_file = models.CharField(
+        _("certificat de l'autorité (fichier)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Chemin d'un fichier PEM sur le serveur ; vide : les autorités du système."),
+    )
+    bind_dn = models.CharField(_("compte de connexion (DN)"), max_length=300, blank=True)
+    bind_password_encrypted = models.TextField(blank=True, editable=False)
+    bind_password_env = models.CharField(
+        _("ou variable d'environnement du mot de passe"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Le nom d'une variable d'environnement du serveur qui contient le mot de passe."
+        ),
+    )
+    base_dn = models.CharField(_("base de recherche (DN)"), max_length=300, blank=True)
+    user_filter = models.CharField(
+        _("filtre des personnes"), max_length=300, default="(objectClass=inetOrgPerson)"
+    )
+    identifier_attribute = models.CharField(
+        _("attribut de l'identifiant du portail"), max_length=64, default="uid"
+    )
+    email_attribute = models.CharField(_("attribut de l'e-mail"), max_length=64, default="mail")
+    school_mailbox_attribute = models.CharField(
+        _("attribut de la boîte mail scolaire"), max_length=64, blank=True
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=5)
+    portal_only_allowed = models.BooleanField(
+        _("les personnes absentes de l'annuaire gardent un mot de passe du portail"),
+        default=False,
+        help_text=_(
+            "Par exemple les parents. Sinon, leur mot de passe ne peut pas être changé tant "
+            "qu'elles ne sont pas dans l'annuaire."
+        ),
+    )
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("annuaire des comptes")
+        verbose_name_plural = _("annuaires des comptes")
+
+    def __str__(self) -> str:
+        return f"{self.tenant} — {self.get_kind_display()}"
+
+    @property
+    def is_directory(self) -> bool:
+        return self.kind == self.Kind.LDAP
+
+    @property
+    def uses_tls(self) -> bool:
+        return urlsplit(self.url).scheme.lower() == "ldaps" or self.start_tls
+
+    def bind_password_set(self, password: str) -> None:
+        self.bind_password_encrypted = secret_encrypt(password) if password else ""
+
+    def bind_password(self) -> str:
+        """From the environment variable when one is named, else the stored (encrypted) one."""
+        if self.bind_password_env:
+            return os.environ.get(self.bind_password_env, "")
+        if self.bind_password_encrypted:
+            return secret_decrypt(self.bind_password_encrypted) or ""
+        return ""
+
+    def clean(self) -> None:
+        if not self.is_directory:
+            return
+        errors: dict[str, str] = {}
+        scheme = urlsplit(self.url).scheme.lower()
+        if scheme not in {"ldap", "ldaps"}:
+            errors["url"] = _("Une adresse qui commence par ldaps:// ou ldap:// est nécessaire.")
+        elif not self.uses_tls and not settings.DEBUG:
+            errors["url"] = _(
+                "Hors développement, la connexion doit être chiffrée : utilisez ldaps:// ou "
+                "cochez StartTLS."
+            )
+        if not self.base_dn:
+            errors["base_dn"] = _("La base de recherche est nécessaire.")
+        if not self.user_filter.startswith("(") or not self.user_filter.endswith(")"):
+            errors["user_filter"] = _("Un filtre LDAP s'écrit entre parenthèses.")
+        if errors:
+            raise ValidationError(errors)
