@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import services
+from accounts.directory.exceptions import DirectoryError
 from accounts.forms import NewPasswordForm
 from accounts.http import AuthenticatedRequest, MemberRequest
 from accounts.password_policy import checklist_context
@@ -36,10 +38,15 @@ def password_set_required(request: MemberRequest) -> HttpResponse:
         return redirect("profile")
     form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
-        services.user_password_replace(user=user, password=form.cleaned_data["password1"])
-        update_session_auth_hash(request, user)
-        messages.success(request, _("Votre nouveau mot de passe est enregistré."))
-        return redirect("profile")
+        try:
+            services.user_password_replace(user=user, password=form.cleaned_data["password1"])
+        except DirectoryError as error:  # nothing changed
+            user.must_change_password = True
+            form.add_error(None, error.message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Votre nouveau mot de passe est enregistré."))
+            return redirect("profile")
     context = {
         "form": form,
         **checklist_context(
@@ -84,3 +91,18 @@ def email_change_confirm(request: HttpRequest) -> HttpResponse:
         )
     context = {"change": change, "outcome": None if change else "invalid"}
     return _no_referrer(render(request, "accounts/email_change.html", context))
+
+
+class PasswordChangeView(allauth_views.PasswordChangeView):
+    """allauth's password change in "Mon profil"; when the school's directory does not take the
+    new password, the form says why and nothing changed."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except DirectoryError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+
+
+password_change = PasswordChangeView.as_view()

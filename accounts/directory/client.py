@@ -123,7 +123,7 @@ def _refusal(result: dict) -> DirectoryError:
     if code in (CONSTRAINT_VIOLATION, UNWILLING_TO_PERFORM):
         if "short" in message or "length" in message:
             return DirectoryPasswordTooShort(str(result))
-        if "history" in message:
+        if "history" in message or "existing value" in message:
             return DirectoryPasswordInHistory(str(result))
         return DirectoryRefused(str(result))
     # insufficientAccessRights (the portal's account may not write passwords), busy, …

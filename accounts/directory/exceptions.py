@@ -1,14 +1,18 @@
 """What can go wrong with a school network's directory, each with the sentence the person sees.
 Raised by the directory's services, turned into a form error at the edge (never a 5xx)."""
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class DirectoryError(Exception):
     """The directory did not take the password: nothing changed, on either side."""
 
-    message: str | Promise = _(
+    message: "str | _StrPromise" = _(
         "L'annuaire de votre école n'a pas accepté ce mot de passe. Votre mot de passe n'a "
         "pas été changé."
     )

@@ -2,6 +2,7 @@
 directory the portal writes every password to."""
 
 import os
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -100,7 +101,7 @@ class IdentityStore(models.Model):
     def clean(self) -> None:
         if not self.is_directory:
             return
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         scheme = urlsplit(self.url).scheme.lower()
         if scheme not in {"ldap", "ldaps"}:
             errors["url"] = _("Une adresse qui commence par ldaps:// ou ldap:// est nécessaire.")

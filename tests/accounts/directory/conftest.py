@@ -27,6 +27,11 @@ def slapd():
         Person("camille.muller", "Camille", "Muller", OLD_PASSWORD,
                school_mail="camille.muller@eleves.alpha.be"),
         Person("secretariat", "Sophie", "Lambert", OLD_PASSWORD, mail="secretariat@alpha.be"),
+        Person("pierre.martin", "Pierre", "Martin", OLD_PASSWORD),
+        Person("jdupont", "Jean", "Dupont", OLD_PASSWORD),
+        Person("abc123456", "Léa", "Gagnon", OLD_PASSWORD,
+               school_mail="lea.gagnon@eleves.alpha.test"),
+        Person("nouveau.parent", "Nicolas", "Nouveau", OLD_PASSWORD),
     ]  # fmt: skip
     server = SlapdServer.start(people=people)
     yield server
