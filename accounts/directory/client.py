@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ldap3.core.exceptions import LDAPException, LDAPStartTLSError
 from ldap3.utils.conv import escape_filter_chars
 
+from accounts.directory import ppolicy
 from accounts.directory.exceptions import (
     DirectoryAccountMissing,
     DirectoryError,
@@ -120,6 +121,11 @@ def entry_dn_find(conn: ldap3.Connection, store: IdentityStore, identifier: str)
 def _refusal(result: dict) -> DirectoryError:
     message = str(result.get("message") or "").lower()
     code = result.get("result")
+    policy = ppolicy.ppolicy_error(result)
+    if policy == ppolicy.TOO_SHORT:
+        return DirectoryPasswordTooShort(str(result))
+    if policy == ppolicy.IN_HISTORY:
+        return DirectoryPasswordInHistory(str(result))
     if code in (CONSTRAINT_VIOLATION, UNWILLING_TO_PERFORM):
         if "short" in message or "length" in message:
             return DirectoryPasswordTooShort(str(result))
@@ -139,7 +145,9 @@ def password_write(*, store: IdentityStore, identifier: str, password: str) -> b
         if dn is None:
             return False
         try:
-            done = conn.extend.standard.modify_password(user=dn, new_password=password)
+            done = conn.extend.standard.modify_password(
+                user=dn, new_password=password, controls=[ppolicy.REQUEST]
+            )
         except LDAPException as error:
             raise DirectoryUnavailable(f"{type(error).__name__}: {error}") from error
         if not done:

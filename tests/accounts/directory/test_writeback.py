@@ -28,8 +28,8 @@ LINK_RE = re.compile(r"https?://[^\s\"<>]+/mot-de-passe-oublie/lien/[^\s\"<>/]+/
 NUMEN = "05E0512345ABC"
 
 REFUSED_SHORT = (  # the directory wants 10 characters; the portal's policy, 8
-    "L'annuaire de votre école a refusé ce mot de passe : il ne respecte pas ses règles. "
-    "Votre mot de passe n'a pas été changé : choisissez-en un autre."
+    "L'annuaire de votre école a refusé ce mot de passe : il est trop court pour ses règles. "
+    "Votre mot de passe n'a pas été changé : choisissez-en un plus long."
 )
 IN_HISTORY = (
     "L'annuaire de votre école a refusé ce mot de passe : vous l'avez déjà utilisé récemment. "
