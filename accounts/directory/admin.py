@@ -41,6 +41,7 @@ class IdentityStoreForm(forms.ModelForm):
             "email_attribute",
             "school_mailbox_attribute",
             "timeout_seconds",
+            "login_by_bind",
             "portal_only_allowed",
         ]
 
@@ -86,6 +87,7 @@ class IdentityStoreAdmin(TenantScopedAdmin):
                     "identifier_attribute",
                     "email_attribute",
                     "school_mailbox_attribute",
+                    "login_by_bind",
                     "portal_only_allowed",
                 ]
             },

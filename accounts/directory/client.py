@@ -161,19 +161,27 @@ def password_write_required(*, store: IdentityStore, identifier: str, password: 
 
 
 def bind_as(*, store: IdentityStore, identifier: str, password: str) -> bool:
-    """Whether the person's own bind succeeds with this password (login by the directory)."""
+    """Whether the person's own bind succeeds with this password (login by the directory), as
+    django-auth-ldap does it: find the DN as the portal's account, then bind as that DN. An
+    unknown identifier costs the same search and bind (to a DN that does not exist), so the
+    time does not tell who has an entry. Never binds with an empty password: LDAP takes that
+    as an anonymous bind, which "succeeds" (RFC 4513 §5.1.2)."""
+    if not password:
+        return False
     with service_connection(store) as conn:
         dn = entry_dn_find(conn, store, identifier)
-    if dn is None or not password:
-        return False
-    person = _open(store, user=dn, password=password)
+    target = dn or f"{store.identifier_attribute}=cartable-nobody,{store.base_dn}"
+    person = _open(store, user=target, password=password)
     try:
-        return bool(person.bind())
+        bound = bool(person.bind())
     except LDAPException as error:
         raise DirectoryUnavailable(f"{type(error).__name__}: {error}") from error
     finally:
         with suppress(LDAPException):
             person.unbind()
+    if not bound and person.result.get("result") not in (INVALID_CREDENTIALS, None):
+        raise DirectoryUnavailable(f"bind failed: {person.result}")
+    return bound and dn is not None
 
 
 # --- "Test the connection", for the network's administrator ----------------------------------

@@ -61,6 +61,15 @@ class IdentityStore(models.Model):
         _("attribut de la boîte mail scolaire"), max_length=64, blank=True
     )
     timeout_seconds = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=5)
+    login_by_bind = models.BooleanField(
+        _("connexion par l'annuaire"),
+        default=False,
+        help_text=_(
+            "Le mot de passe tapé à la connexion est vérifié par l'annuaire (celui du réseau de "
+            "l'école fait foi). Si l'annuaire ne répond pas, le portail vérifie le dernier mot "
+            "de passe qu'il a lui-même enregistré."
+        ),
+    )
     portal_only_allowed = models.BooleanField(
         _("les personnes absentes de l'annuaire gardent un mot de passe du portail"),
         default=False,

@@ -62,3 +62,19 @@ def user_password_set(*, user: User, password: str, also: Iterable[str] = ()) ->
             error.detail,
         )
         raise
+
+
+def directory_login_check(
+    *, tenant: Tenant | None, identifier: str, password: str, portal_says: bool
+) -> bool | None:
+    """Login by the directory: whether the directory takes this password for this identifier;
+    None where the tenant does not log in by its directory. When the directory is down, the
+    portal's own answer (`portal_says`: its copy of the last password it set) stands."""
+    store = identity_store_of(tenant)
+    if store is None or not store.login_by_bind:
+        return None
+    try:
+        return client.bind_as(store=store, identifier=identifier, password=password)
+    except DirectoryError as error:
+        logger.warning("directory: login checked by the portal (%s)", error.detail)
+        return portal_says
