@@ -432,4 +432,4 @@ class EmailChange(models.Model):
 
 
 # A tenant's identity store lives with the directory's code (accounts/directory/).
-from accounts.directory.models import IdentityStore  # noqa: E402, F401
+from accounts.directory.models import DirectoryEntry, IdentityStore  # noqa: E402, F401

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.directory import client
 from accounts.directory.models import IdentityStore
 from portal.admin_site import TenantScopedAdmin, admin_site
+from portal.celery import task_publish
 
 TEST_BUTTON = "_test_connection"
 
@@ -43,6 +44,12 @@ class IdentityStoreForm(forms.ModelForm):
             "timeout_seconds",
             "login_by_bind",
             "portal_only_allowed",
+            "first_name_attribute",
+            "last_name_attribute",
+            "sync_enabled",
+            "student_group_dn",
+            "staff_group_dn",
+            "parent_group_dn",
         ]
 
     def save(self, commit: bool = True) -> IdentityStore:
@@ -60,7 +67,7 @@ class IdentityStoreForm(forms.ModelForm):
 class IdentityStoreAdmin(TenantScopedAdmin):
     form = IdentityStoreForm
     list_display = ["tenant", "kind", "url"]
-    actions = ["test_connection"]
+    actions = ["test_connection", "sync_now"]
     fieldsets = [
         (None, {"fields": ["kind"]}),
         (
@@ -87,12 +94,28 @@ class IdentityStoreAdmin(TenantScopedAdmin):
                     "identifier_attribute",
                     "email_attribute",
                     "school_mailbox_attribute",
+                    "first_name_attribute",
+                    "last_name_attribute",
                     "login_by_bind",
                     "portal_only_allowed",
                 ]
             },
         ),
+        (
+            _("Synchronisation"),
+            {
+                "fields": [
+                    "sync_enabled",
+                    "student_group_dn",
+                    "staff_group_dn",
+                    "parent_group_dn",
+                    "last_sync_at",
+                    "last_sync_report",
+                ]
+            },
+        ),
     ]
+    readonly_fields = ["last_sync_at", "last_sync_report"]
 
     def _allowed(self, request: HttpRequest, action: str) -> bool:
         """The network's administrator and the platform's, never a secretary."""
@@ -130,3 +153,15 @@ class IdentityStoreAdmin(TenantScopedAdmin):
     def test_connection(self, request: HttpRequest, queryset) -> None:
         for store in queryset:
             self._report(request, store)
+
+    @admin.action(description=_("Synchroniser les personnes maintenant"))
+    def sync_now(self, request: HttpRequest, queryset) -> None:
+        from accounts.tasks import sync_directory
+
+        for store in queryset.filter(kind=IdentityStore.Kind.LDAP):
+            task_publish(sync_directory, args=(store.pk,))
+        self.message_user(
+            request,
+            _("La synchronisation est lancée : son résultat s'affiche sur cette page."),
+            messages.SUCCESS,
+        )

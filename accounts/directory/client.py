@@ -304,3 +304,97 @@ def _tls_failed(store: IdentityStore) -> str:
             "reconnu, ou il ne propose pas TLS à cette adresse."
         )
     )
+
+
+# --- Reading people, for the sync ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    dn: str
+    identifier: str
+    first_name: str
+    last_name: str
+    email: str
+    school_email: str
+    roles: dict[str, bool]  # only the roles whose group the tenant named
+
+
+def _first(entry: dict, attribute: str) -> str:
+    if not attribute:
+        return ""
+    value = entry["attributes"].get(attribute)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "").strip()
+
+
+def _group_members(conn: ldap3.Connection, group_dn: str) -> set[str]:
+    try:
+        conn.search(group_dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["member"])
+    except LDAPException as error:
+        raise DirectoryUnavailable(f"{type(error).__name__}: {error}") from error
+    if conn.result.get("result") != 0 or not conn.entries:
+        raise DirectoryUnavailable(f"group {group_dn!r} unreadable: {conn.result}")
+    return {str(dn).lower() for dn in conn.entries[0].entry_attributes_as_dict.get("member", [])}
+
+
+ROLE_GROUPS = {
+    "is_student": "student_group_dn",
+    "is_school_staff": "staff_group_dn",
+    "is_parent": "parent_group_dn",
+}
+
+
+def people_read(store: IdentityStore, *, page_size: int = 500) -> list[DirectoryPerson]:
+    """Everyone under the base that the filter finds and that has an identifier, page by page."""
+    attributes = [
+        a
+        for a in (
+            store.identifier_attribute,
+            store.first_name_attribute,
+            store.last_name_attribute,
+            store.email_attribute,
+            store.school_mailbox_attribute,
+        )
+        if a
+    ]
+    people: list[DirectoryPerson] = []
+    with service_connection(store) as conn:
+        groups = {
+            role: _group_members(conn, getattr(store, field))
+            for role, field in ROLE_GROUPS.items()
+            if getattr(store, field)
+        }
+        try:
+            pages = conn.extend.standard.paged_search(
+                store.base_dn,
+                store.user_filter,
+                search_scope=ldap3.SUBTREE,
+                attributes=attributes,
+                paged_size=page_size,
+                generator=True,
+            )
+            for entry in pages:
+                if entry.get("type") != "searchResEntry":
+                    continue
+                identifier = _first(entry, store.identifier_attribute)
+                if not identifier:
+                    continue
+                dn = str(entry["dn"])
+                people.append(
+                    DirectoryPerson(
+                        dn=dn,
+                        identifier=identifier,
+                        first_name=_first(entry, store.first_name_attribute),
+                        last_name=_first(entry, store.last_name_attribute),
+                        email=_first(entry, store.email_attribute),
+                        school_email=_first(entry, store.school_mailbox_attribute),
+                        roles={role: dn.lower() in members for role, members in groups.items()},
+                    )
+                )
+        except LDAPException as error:
+            raise DirectoryUnavailable(f"{type(error).__name__}: {error}") from error
+        if conn.result.get("result") not in (0, None):
+            raise DirectoryUnavailable(f"search failed: {conn.result}")
+    return people

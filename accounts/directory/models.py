@@ -60,6 +60,26 @@ class IdentityStore(models.Model):
     school_mailbox_attribute = models.CharField(
         _("attribut de la boîte mail scolaire"), max_length=64, blank=True
     )
+    first_name_attribute = models.CharField(
+        _("attribut du prénom"), max_length=64, default="givenName"
+    )
+    last_name_attribute = models.CharField(_("attribut du nom"), max_length=64, default="sn")
+    sync_enabled = models.BooleanField(
+        _("synchroniser les personnes"),
+        default=False,
+        help_text=_(
+            "Chaque heure, les nouvelles personnes de l'annuaire arrivent dans le portail et "
+            "celles qui l'ont quitté y sont désactivées (jamais supprimées : leurs portefeuilles "
+            "et leurs méthodes de récupération restent)."
+        ),
+    )
+    student_group_dn = models.CharField(_("groupe des élèves (DN)"), max_length=300, blank=True)
+    staff_group_dn = models.CharField(_("groupe du personnel (DN)"), max_length=300, blank=True)
+    parent_group_dn = models.CharField(_("groupe des parents (DN)"), max_length=300, blank=True)
+    last_sync_at = models.DateTimeField(_("dernière synchronisation"), null=True, blank=True)
+    last_sync_report = models.CharField(
+        _("résultat de la dernière synchronisation"), max_length=500, blank=True
+    )
     timeout_seconds = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=5)
     login_by_bind = models.BooleanField(
         _("connexion par l'annuaire"),
@@ -125,3 +145,26 @@ class IdentityStore(models.Model):
             errors["user_filter"] = _("Un filtre LDAP s'écrit entre parenthèses.")
         if errors:
             raise ValidationError(errors)
+
+
+class DirectoryEntry(models.Model):
+    """A portal account that the sync found in the tenant's directory: the sync updates what the
+    directory owns (names, addresses, roles) and deactivates the account when the entry goes."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_entry"
+    )
+    dn = models.CharField(max_length=500)
+    seen_at = models.DateTimeField()
+    departed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_scoped_manager()
+
+    class Meta:
+        verbose_name = _("entrée de l'annuaire")
+        verbose_name_plural = _("entrées de l'annuaire")
+        indexes = [models.Index(fields=["tenant", "seen_at"], name="directoryentry_seen_idx")]
+
+    def __str__(self) -> str:
+        return self.dn

@@ -27,6 +27,7 @@ SCHEMA_DIR = "/etc/ldap/schema"
 
 BASE_DN = "dc=cartable,dc=test"
 PEOPLE_DN = f"ou=people,{BASE_DN}"
+GROUPS_DN = f"ou=groups,{BASE_DN}"
 ROOT_DN = f"cn=admin,{BASE_DN}"
 # The portal's own bind account: not the root DN, so the directory's policy applies to it.
 PORTAL_DN = f"cn=portal,{BASE_DN}"
@@ -56,6 +57,7 @@ class Person:
     password: str
     mail: str = ""
     school_mail: str = ""
+    groups: tuple[str, ...] = ()  # cn of groupOfNames under ou=groups: "eleves", "personnel"…
 
     @property
     def dn(self) -> str:
@@ -102,6 +104,11 @@ def _seed_ldif(people: list[Person]) -> str:
             block.insert(2, "objectClass: inetLocalMailRecipient")
             block.append(_ldif_value("mailLocalAddress", person.school_mail))
         blocks.append(block)
+    blocks.append([f"dn: {GROUPS_DN}", "objectClass: organizationalUnit", "ou: groups"])
+    for group in sorted({group for person in people for group in person.groups}):
+        members = [f"member: {person.dn}" for person in people if group in person.groups]
+        blocks.append([f"dn: cn={group},{GROUPS_DN}", "objectClass: groupOfNames",
+                       f"cn: {group}", *members])  # fmt: skip
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
@@ -153,6 +160,7 @@ class SlapdServer:
 
     base_dn: str = BASE_DN
     people_dn: str = PEOPLE_DN
+    groups_dn: str = GROUPS_DN
     bind_dn: str = PORTAL_DN
     root_dn: str = ROOT_DN
 
@@ -255,5 +263,60 @@ class SlapdServer:
                 user=f"uid={uid},{self.people_dn}", new_password=password
             ):
                 raise RuntimeError(f"password not set: {conn.result}")
+        finally:
+            conn.unbind()
+
+    def _admin(self):  # noqa: ANN202 - an ldap3 connection, imported lazily
+        import ldap3
+
+        return ldap3.Connection(
+            ldap3.Server(self.url, connect_timeout=3),
+            user=self.root_dn,
+            password=self.root_password,
+            auto_bind=True,
+        )
+
+    def person_add(self, person: Person) -> None:
+        """A newcomer in the directory (as the school's own tools would add her)."""
+        import ldap3
+
+        conn = self._admin()
+        try:
+            classes = ["inetOrgPerson"] + (["inetLocalMailRecipient"] if person.school_mail else [])
+            attributes = {"uid": person.uid, "cn": f"{person.given_name} {person.surname}",
+                          "givenName": person.given_name, "sn": person.surname,
+                          "userPassword": person.password}  # fmt: skip
+            if person.mail:
+                attributes["mail"] = person.mail
+            if person.school_mail:
+                attributes["mailLocalAddress"] = person.school_mail
+            if not conn.add(person.dn, classes, attributes):
+                raise RuntimeError(f"not added: {conn.result}")
+            for group in person.groups:
+                conn.modify(
+                    f"cn={group},{self.groups_dn}", {"member": [(ldap3.MODIFY_ADD, [person.dn])]}
+                )
+        finally:
+            conn.unbind()
+
+    def person_remove(self, uid: str) -> None:
+        """Someone who left the school network."""
+        conn = self._admin()
+        try:
+            if not conn.delete(f"uid={uid},{self.people_dn}"):
+                raise RuntimeError(f"not removed: {conn.result}")
+        finally:
+            conn.unbind()
+
+    def person_modify(self, uid: str, **attributes: str) -> None:
+        import ldap3
+
+        conn = self._admin()
+        try:
+            changes = {
+                name: [(ldap3.MODIFY_REPLACE, [value])] for name, value in attributes.items()
+            }
+            if not conn.modify(f"uid={uid},{self.people_dn}", changes):
+                raise RuntimeError(f"not modified: {conn.result}")
         finally:
             conn.unbind()

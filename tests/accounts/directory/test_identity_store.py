@@ -140,6 +140,7 @@ def _form(slapd, **changes) -> dict:
         "base_dn": slapd.base_dn, "user_filter": "(objectClass=inetOrgPerson)",
         "identifier_attribute": "uid", "email_attribute": "mail",
         "school_mailbox_attribute": "mailLocalAddress", "timeout_seconds": "3",
+        "first_name_attribute": "givenName", "last_name_attribute": "sn",
         "_test_connection": "1",
     }  # fmt: skip
     return data | changes
