@@ -112,12 +112,76 @@ def _seed_ldif(people: list[Person]) -> str:
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
+def _tls_files(root: Path) -> None:
+    """A throwaway certificate authority and a server certificate for 127.0.0.1/localhost
+    (ca.pem, server.pem, server.key), made with `cryptography`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Cartable test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )  # fmt: skip
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (root / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (root / "server.pem").write_bytes(cert.public_bytes(pem))
+    (root / "server.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
 def _slapd_conf(root: Path, *, root_password: str) -> str:
     schemas = "\n".join(
         f"include {SCHEMA_DIR}/{name}.schema"
         for name in ("core", "cosine", "nis", "inetorgperson", "misc")
     )
     return f"""{schemas}
+TLSCACertificateFile {root}/ca.pem
+TLSCertificateFile {root}/server.pem
+TLSCertificateKeyFile {root}/server.key
 pidfile {root}/slapd.pid
 modulepath {MODULE_PATH}
 moduleload back_mdb
@@ -153,6 +217,7 @@ access to *
 class SlapdServer:
     root: Path
     port: int
+    tls_port: int = 0
     process: subprocess.Popen[bytes] | None = None
     root_password: str = "root-secret"  # noqa: S105 - a throwaway test directory
     bind_password: str = "portal-bind-secret"  # noqa: S105
@@ -166,7 +231,17 @@ class SlapdServer:
 
     @property
     def url(self) -> str:
+        """Plain LDAP, where StartTLS is offered."""
         return f"ldap://127.0.0.1:{self.port}"
+
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
+    @property
+    def ca_file(self) -> str:
+        """The certificate authority that signed the server's certificate."""
+        return str(self.root / "ca.pem")
 
     @classmethod
     def start(
@@ -178,6 +253,8 @@ class SlapdServer:
         root = Path(root or tempfile.mkdtemp(prefix="cartable-slapd-"))
         (root / "data").mkdir(parents=True, exist_ok=True)
         server = cls(root=root, port=port or _free_port(), people=list(people or []))
+        server.tls_port = _free_port()
+        _tls_files(root)
         (root / "slapd.conf").write_text(_slapd_conf(root, root_password=server.root_password))
         (root / "seed.ldif").write_text(_seed_ldif(server.people))
         seeded = subprocess.run(  # noqa: S603
@@ -193,29 +270,30 @@ class SlapdServer:
 
     def run(self) -> None:
         """Starts (or restarts, on the same port and data) the server and waits until it
-        answers."""
-        self.process = subprocess.Popen(  # noqa: S603
-            [SLAPD, "-d", "0", "-f", str(self.root / "slapd.conf"),
-             "-h", f"ldap://127.0.0.1:{self.port}/"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
+        answers on both ports."""
+        log = self.root / "slapd.log"
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(  # noqa: S603
+                [SLAPD, "-d", "0", "-f", str(self.root / "slapd.conf"),
+                 "-h", f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.tls_port}/"],
+                stdout=subprocess.DEVNULL,
+                stderr=output,
+            )  # fmt: skip
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        waiting = [self.port, self.tls_port]
+        while waiting and time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = (
-                    self.process.stderr.read().decode(errors="replace")
-                    if self.process.stderr
-                    else ""
-                )
-                raise RuntimeError(f"slapd stopped at start: {err.strip()[-800:]}")
+                err = log.read_text(errors="replace").strip()[-800:]
+                self.process = None
+                raise RuntimeError(f"slapd stopped at start: {err}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2):
+                    waiting.pop(0)
             except OSError:
                 time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("slapd did not answer within 10 s")
+        if waiting:
+            self.stop()
+            raise RuntimeError("slapd did not answer within 10 s")
 
     def stop(self) -> None:
         """Kills the server (the data stays: `run` brings it back)."""

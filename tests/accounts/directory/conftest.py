@@ -44,7 +44,8 @@ def directory_store(slapd, tenant_a):
     store = IdentityStore(
         tenant=tenant_a,
         kind=IdentityStore.Kind.LDAP,
-        url=slapd.url,
+        url=slapd.ldaps_url,  # TLS, checked against the test directory's own authority
+        ca_file=slapd.ca_file,
         bind_dn=slapd.bind_dn,
         base_dn=slapd.base_dn,
         identifier_attribute="uid",
@@ -53,5 +54,6 @@ def directory_store(slapd, tenant_a):
         timeout_seconds=3,
     )
     store.bind_password_set(slapd.bind_password)
+    store.full_clean()  # as the admin would: TLS is required outside development
     store.save()
     return store

@@ -82,17 +82,31 @@ def test_a_working_directory_says_so(directory_store):
 def test_an_unreachable_directory_says_so(directory_store, slapd):
     slapd.stop()
     ok, message = _check(directory_store)
-    assert not ok and message.startswith(f"L'annuaire ne répond pas à l'adresse {slapd.url}")
+    assert not ok
+    assert message.startswith(f"L'annuaire ne répond pas à l'adresse {slapd.ldaps_url}")
 
 
-def test_tls_with_a_server_that_has_none_says_so(directory_store, slapd):
-    directory_store.start_tls = True
+def test_starttls_on_the_plain_port_works(directory_store, slapd):
+    directory_store.url, directory_store.start_tls = slapd.url, True
+    assert _check(directory_store)[0]
+
+
+TLS_FAILED = "La connexion chiffrée (TLS) avec l'annuaire a échoué"
+
+
+def test_a_certificate_from_an_unknown_authority_says_so(directory_store, slapd):
+    directory_store.ca_file = ""  # the system's authorities do not know the test directory's
     ok, message = _check(directory_store)
-    assert not ok and message.startswith("La connexion chiffrée (TLS) avec l'annuaire a échoué")
-    directory_store.start_tls = False
-    directory_store.url = slapd.url.replace("ldap://", "ldaps://")
+    assert not ok and message.startswith(TLS_FAILED)
+    directory_store.url, directory_store.start_tls = slapd.url, True
     ok, message = _check(directory_store)
-    assert not ok and message.startswith("La connexion chiffrée (TLS) avec l'annuaire a échoué")
+    assert not ok and message.startswith(TLS_FAILED)
+
+
+def test_tls_where_the_server_speaks_plain_ldap_says_so(directory_store, slapd):
+    directory_store.url = slapd.url.replace("ldap://", "ldaps://")  # the plain port
+    ok, message = _check(directory_store)
+    assert not ok and message.startswith(TLS_FAILED)
 
 
 def test_a_wrong_bind_password_says_so(directory_store):
@@ -135,8 +149,8 @@ def network_admin(tenant_a):
 
 def _form(slapd, **changes) -> dict:
     data = {
-        "kind": "ldap", "url": slapd.url, "bind_dn": slapd.bind_dn,
-        "bind_password": slapd.bind_password, "bind_password_env": "", "ca_file": "",
+        "kind": "ldap", "url": slapd.ldaps_url, "bind_dn": slapd.bind_dn,
+        "bind_password": slapd.bind_password, "bind_password_env": "", "ca_file": slapd.ca_file,
         "base_dn": slapd.base_dn, "user_filter": "(objectClass=inetOrgPerson)",
         "identifier_attribute": "uid", "email_attribute": "mail",
         "school_mailbox_attribute": "mailLocalAddress", "timeout_seconds": "3",
@@ -146,7 +160,7 @@ def _form(slapd, **changes) -> dict:
     return data | changes
 
 
-@override_settings(DEBUG=True)  # the test directory speaks plain LDAP on loopback
+@override_settings(DEBUG=False)
 def test_the_network_admin_saves_and_tests_the_connection(network_admin, tenant_a, slapd):
     client = verified_admin_client(network_admin, HOST_A)
     response = client.post("/admin/accounts/identitystore/add/", _form(slapd), follow=True)
