@@ -70,6 +70,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_or_free(port: int) -> int:
+    """`port` if nothing listens there yet, else (or for 0) a free one."""
+    if port:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                pass
+    return _free_port()
+
+
 def _ldif_value(name: str, value: str) -> str:
     return f"{name}: {value}"
 
@@ -245,26 +257,37 @@ class SlapdServer:
 
     @classmethod
     def start(
-        cls, *, people: list[Person] | None = None, root: Path | None = None, port: int = 0
+        cls,
+        *,
+        people: list[Person] | None = None,
+        root: Path | None = None,
+        port: int = 0,
+        tls_port: int = 0,
     ) -> SlapdServer:
+        """A new directory in `root` (a new temporary folder by default) seeded with `people`;
+        where `root` already holds a database (the demo's, from an earlier run), that database
+        is kept as it is and `people` are not added again."""
         reason = slapd_missing_reason()
         if reason:
             raise RuntimeError(reason)
         root = Path(root or tempfile.mkdtemp(prefix="cartable-slapd-"))
+        kept = (root / "data" / "data.mdb").exists()
         (root / "data").mkdir(parents=True, exist_ok=True)
-        server = cls(root=root, port=port or _free_port(), people=list(people or []))
-        server.tls_port = _free_port()
+        server = cls(root=root, port=_port_or_free(port), people=list(people or []))
+        server.tls_port = _port_or_free(tls_port)
         _tls_files(root)
         (root / "slapd.conf").write_text(_slapd_conf(root, root_password=server.root_password))
-        (root / "seed.ldif").write_text(_seed_ldif(server.people))
-        seeded = subprocess.run(  # noqa: S603
-            [SLAPADD, "-q", "-f", str(root / "slapd.conf"), "-l", str(root / "seed.ldif")],
-            capture_output=True,
-            check=False,
-        )
-        if seeded.returncode:
-            shutil.rmtree(root, ignore_errors=True)
-            raise RuntimeError(f"slapadd failed: {seeded.stderr.decode(errors='replace')[-800:]}")
+        if not kept:
+            (root / "seed.ldif").write_text(_seed_ldif(server.people))
+            seeded = subprocess.run(  # noqa: S603
+                [SLAPADD, "-q", "-f", str(root / "slapd.conf"), "-l", str(root / "seed.ldif")],
+                capture_output=True,
+                check=False,
+            )
+            if seeded.returncode:
+                shutil.rmtree(root, ignore_errors=True)
+                error = seeded.stderr.decode(errors="replace")[-800:]
+                raise RuntimeError(f"slapadd failed: {error}")
         server.run()
         return server
 
