@@ -24,12 +24,17 @@ TLS_PORT = int(os.environ.get("CARTABLE_DEMO_LDAPS_PORT", "6360"))
 
 
 def demo_people() -> list[Person]:
-    return [
-        Person(identifier, first, last, DEMO_PASSWORD, mail=email,
-               groups=("eleves",) if roles.get("is_student") else ())
-        for slug, identifier, first, last, email, roles, _school in PEOPLE
-        if slug == TENANT
-    ]  # fmt: skip
+    people = []
+    for slug, identifier, first, last, email, roles, _school in PEOPLE:
+        if slug != TENANT:
+            continue
+        student = isinstance(roles, dict) and bool(roles.get("is_student"))
+        groups = ("eleves",) if student else ()
+        people.append(
+            Person(str(identifier), str(first), str(last), DEMO_PASSWORD, mail=str(email),
+                   groups=groups)
+        )  # fmt: skip
+    return people
 
 
 def demo_directory_start(root: Path | None = None) -> tuple[SlapdServer | None, str]:
