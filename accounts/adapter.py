@@ -38,6 +38,13 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine client IP address")
         return ip
 
+    def set_password(self, user: Any, password: str) -> None:
+        """The profile's password change: through the one function that also writes to the
+        tenant's directory (accounts.directory); a DirectoryError reaches the view."""
+        from accounts.directory.services import user_password_set
+
+        user_password_set(user=user, password=password)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         from outbox.services import email_queue
 

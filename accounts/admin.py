@@ -427,3 +427,6 @@ class PersonAdmin(TenantScopedAdmin):
             ngettext("%(n)d compte migré.", "%(n)d comptes migrés.", count) % {"n": count},
             messages.SUCCESS,
         )
+
+
+from accounts.directory import admin as _directory_admin  # noqa: E402, F401 (registers)

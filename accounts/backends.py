@@ -2,6 +2,7 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
+from accounts.directory.services import directory_login_check
 from accounts.models import User
 from accounts.numen import numen_matches
 from accounts.selectors import user_for_login
@@ -28,6 +29,17 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         # An account without a password yet costs the same hash: Django's check_password hashes
         # a random string for an unusable password.
         authenticated = self._check_password(user, password)
+        # Where the tenant logs in by its directory, the directory decides (same work for
+        # unknown identifiers: accounts.directory.client.bind_as).
+        by_directory = directory_login_check(
+            tenant=tenant,
+            identifier=user.identifier if user is not None else identifier,
+            password=password,
+            portal_says=authenticated is not None,
+        )
+        if by_directory is not None:
+            can = user is not None and by_directory and self.user_can_authenticate(user)
+            authenticated = user if can else None
         if authenticated is None and user is not None and _numen_first_login(user, password):
             self._did_check_password = True
             if self.user_can_authenticate(user):

@@ -446,3 +446,7 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail change for user {self.user_id}"
+
+
+# A tenant's identity store lives with the directory's code (accounts/directory/).
+from accounts.directory.models import DirectoryEntry, IdentityStore  # noqa: E402, F401

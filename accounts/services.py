@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.directory.services import user_password_set
 from accounts.models import EmailChange, User
 from outbox.services import email_queue
 from tenants.selectors import tenant_public_base_url
@@ -25,9 +26,8 @@ def users_mark_migrated(*, users: QuerySet[User], by: User) -> int:
 @transaction.atomic
 def user_password_replace(*, user: User, password: str) -> None:
     """The user's own new password after a forced change (policy already checked by the form)."""
-    user.set_password(password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user_password_set(user=user, password=password, also=["must_change_password"])
 
 
 # --- e-mail changes of staff, confirmed from the old address ----------------------------------

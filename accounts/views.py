@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -9,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.i18n import set_language
 
 from accounts import services
+from accounts.directory.exceptions import DirectoryError
 from accounts.forms import NewPasswordForm
 from accounts.http import AuthenticatedRequest, MemberRequest
 from accounts.password_policy import checklist_context
@@ -38,14 +40,19 @@ def password_set_required(request: MemberRequest) -> HttpResponse:
         return redirect("profile")
     form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
-        services.user_password_replace(user=user, password=form.cleaned_data["password1"])
-        update_session_auth_hash(request, user)
-        tenant = getattr(request, "tenant", None)
-        if tenant is not None and tenant.voice == "tu":
-            messages.success(request, _("Ton nouveau mot de passe est enregistré."))
+        try:
+            services.user_password_replace(user=user, password=form.cleaned_data["password1"])
+        except DirectoryError as error:  # nothing changed
+            user.must_change_password = True
+            form.add_error(None, error.message)
         else:
-            messages.success(request, _("Votre nouveau mot de passe est enregistré."))
-        return redirect("profile")
+            update_session_auth_hash(request, user)
+            tenant = getattr(request, "tenant", None)
+            if tenant is not None and tenant.voice == "tu":
+                messages.success(request, _("Ton nouveau mot de passe est enregistré."))
+            else:
+                messages.success(request, _("Votre nouveau mot de passe est enregistré."))
+            return redirect("profile")
     context = {
         "form": form,
         **checklist_context(
@@ -110,3 +117,18 @@ def language_remember_at_login(sender, request: HttpRequest | None, user, **kwar
         return
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     services.user_preferred_language_set(user=user, language=chosen)
+
+
+class PasswordChangeView(allauth_views.PasswordChangeView):
+    """allauth's password change in "Mon profil"; when the school's directory does not take the
+    new password, the form says why and nothing changed."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except DirectoryError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+
+
+password_change = PasswordChangeView.as_view()

@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
     "recovery-sweep": {"task": "recovery.tasks.sweep_recovery_requests", "schedule": 60.0},
     "payments-due": {"task": "payments.tasks.run_due_invitations", "schedule": 3600.0},
+    "directory-sync": {"task": "accounts.tasks.sync_directories", "schedule": 3600.0},
     "letter-batches-purge": {"task": "recovery.tasks.purge_letter_batches", "schedule": 86400.0},
     "payments-exports-purge": {"task": "payments.tasks.purge_exports", "schedule": 86400.0},
     "payments-reconcile-nightly": {

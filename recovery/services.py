@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.directory.services import user_password_set
 from accounts.models import User
 from outbox.services import email_queue
 from portal.celery import task_publish
@@ -173,8 +174,7 @@ def password_reset_complete(
     """Sets the new password (policy enforced), ends every session (their auth hash no longer
     matches), kills outstanding links, tells every address, and writes the audit event."""
     validate_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    user_password_set(user=user, password=password)  # the directory's too, or DirectoryError
     link_tokens_revoke(user=user)
     user_notice_send(user=user, template="recovery/email/password_changed", ip=ip)
     if request is not None:

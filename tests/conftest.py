@@ -8,6 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD, SchoolFactory, TenantFactory, UserFactory, link_guardian
 
+# slapd and directory_store (issue 14), for the directory and browser tests
+pytest_plugins = ["tests.directory_fixtures"]
+
 HOST_A = "alpha.localhost"
 HOST_B = "beta.localhost"
 

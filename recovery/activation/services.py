@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from accounts.directory.services import user_password_set
 from accounts.models import ActivationCode, User
 from accounts.selectors import user_for_login
 from outbox.services import email_queue
@@ -221,9 +222,8 @@ def activation_code_live(*, code_id: int, now: datetime | None = None) -> Activa
 def activation_password_set(*, user: User, password: str, ip: str | None) -> None:
     """The first password (code or mailbox link). The policy was checked by the caller, before
     it used the code or link."""
-    user.set_password(password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user_password_set(user=user, password=password, also=["must_change_password"])
     activation_codes_revoke(user=user)
     link_tokens_revoke(user=user)
     user_notice_send(

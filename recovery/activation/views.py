@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.directory.exceptions import DirectoryError
 from accounts.forms import NewPasswordForm
 from accounts.models import ActivationCode, User
 from accounts.password_policy import checklist_context
@@ -143,6 +144,9 @@ def _redeem(request: HttpRequest, proof, password: str, form: NewPasswordForm) -
         return student.activation_link_redeem(token=proof, password=password, ip=ip)
     except ValidationError as error:  # the policy, checked again under the row lock
         form.add_error("password1", error)
+        return None
+    except DirectoryError as error:  # nothing changed: the code or link still works
+        form.add_error(None, error.message)
         return None
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.directory.exceptions import DirectoryError
 from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery.http import link_secret_keep
@@ -67,18 +68,22 @@ def identifier_reset(request: TenantHostRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                if not link_token_consume(token=token):
-                    return render(request, "recovery/identifier/link_invalid.html", status=410)
-                password_reset_complete(
-                    user=user,
-                    password=form.cleaned_data["password1"],
-                    flow=Flow.IDENTIFIER,
-                    ip=client_ip(request),
-                    request=token.request,
-                )
-            request.session.pop(SESSION_LINK_KEY, None)
-            return redirect("recovery:done")
+            try:
+                with transaction.atomic():
+                    if not link_token_consume(token=token):
+                        return render(request, "recovery/identifier/link_invalid.html", status=410)
+                    password_reset_complete(
+                        user=user,
+                        password=form.cleaned_data["password1"],
+                        flow=Flow.IDENTIFIER,
+                        ip=client_ip(request),
+                        request=token.request,
+                    )
+            except DirectoryError as error:  # nothing changed, the link still works
+                form.add_error(None, error.message)
+            else:
+                request.session.pop(SESSION_LINK_KEY, None)
+                return redirect("recovery:done")
         status = 400
     context = {
         "form": form,

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.directory.exceptions import DirectoryError
 from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery.models import Flow
@@ -98,14 +99,18 @@ def reset_step2(request: TenantHostRequest) -> HttpResponse:
             )
         passwords = NumenNewPasswordForm(request.POST, user=user)
         if passwords.is_valid():
-            password_reset_complete(
-                user=user,
-                password=passwords.cleaned_data["password1"],
-                flow=Flow.NUMEN,
-                ip=client_ip(request),
-            )
-            request.session.pop(STEP1_SESSION_KEY, None)
-            return redirect("recovery:done")
+            try:
+                password_reset_complete(
+                    user=user,
+                    password=passwords.cleaned_data["password1"],
+                    flow=Flow.NUMEN,
+                    ip=client_ip(request),
+                )
+            except DirectoryError as error:  # nothing changed
+                passwords.add_error(None, error.message)
+            else:
+                request.session.pop(STEP1_SESSION_KEY, None)
+                return redirect("recovery:done")
         context["form"] = passwords
     context |= checklist_context(
         tenant=request.tenant, user=None, password=request.POST.get("password1", "")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.directory.exceptions import DirectoryError
 from accounts.password_policy import checklist_context
 from portal.http import client_ip, no_store
 from recovery import throttle
@@ -165,12 +166,17 @@ def password(request: TenantHostRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = TwoStepPasswordForm(data, user=recovery.user)
     if form.is_bound and form.is_valid():
-        if services.two_step_complete(
-            request=recovery, password=form.cleaned_data["password1"], ip=client_ip(request)
-        ):
-            request.session.pop(SESSION_KEY, None)
-            return redirect("two_step:done")
-        return redirect("two_step:start")
+        try:
+            completed = services.two_step_complete(
+                request=recovery, password=form.cleaned_data["password1"], ip=client_ip(request)
+            )
+        except DirectoryError as error:  # nothing changed: the verified steps still hold
+            form.add_error(None, error.message)
+        else:
+            if completed:
+                request.session.pop(SESSION_KEY, None)
+                return redirect("two_step:done")
+            return redirect("two_step:start")
     context = {
         "form": form,
         **_steps(recovery),

@@ -22,9 +22,23 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, no_worker: bool, **options) -> None:
         # runserver's autoreloader re-runs this command in a child (RUN_MAIN=true): only the
         # outer process starts the worker, so there is exactly one.
+        if os.environ.get("RUN_MAIN") != "true":
+            self._start_directory()
         if not no_worker and os.environ.get("RUN_MAIN") != "true":
             self._start_worker()
         call_command("runserver", addrport)
+
+    def _start_directory(self) -> None:
+        """The school directory of the demo (demo/directory.py), when slapd is installed."""
+        from demo.directory import demo_directory_start
+
+        try:
+            server, note = demo_directory_start()
+        except RuntimeError as error:
+            server, note = None, f"Demo directory not started: {error}"
+        self.stdout.write(note)
+        if server is not None:
+            atexit.register(server.stop)
 
     def _start_worker(self) -> None:
         ensure_broker_folders()
