@@ -119,7 +119,7 @@ def test_student_resets_her_password_through_her_school_mailbox(
 
     # then she must choose a new password before anything else
     expect(page).to_have_url(re.compile(r"/profil/nouveau-mot-de-passe/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez votre mot de passe")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choisis ton mot de passe")
     axe_check(page)
     page.goto(tenant_url(HOST, "/profil/"))
     expect(page).to_have_url(re.compile(r"/profil/nouveau-mot-de-passe/$"))
@@ -132,7 +132,7 @@ def test_student_resets_her_password_through_her_school_mailbox(
 
     # then she reaches her profile
     expect(page).to_have_url(re.compile(r"/profil/$"))
-    expect(page.get_by_role("status")).to_contain_text("Votre nouveau mot de passe est enregistré")
+    expect(page.get_by_role("status")).to_contain_text("Ton nouveau mot de passe est enregistré")
     expect(page.locator("dl.facts")).to_contain_text(student.identifier)
     axe_check(page)
 

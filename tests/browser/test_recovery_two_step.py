@@ -297,6 +297,7 @@ def test_pierre_two_methods_through_to_the_new_password(
 
     # the new password, then done
     expect(page).to_have_url(re.compile(r"/nouveau-mot-de-passe/$"))
+    page.wait_for_load_state()  # the strength meter's deferred script listens from "load" on
     page.locator("#id_password1").fill(NEW_PASSWORD)
     page.locator("#id_password2").fill(NEW_PASSWORD)
     expect(page.locator("#strength-label")).not_to_have_text("—")

@@ -153,6 +153,8 @@ def test_every_payments_and_profile_page_is_listed_above():
         "payments:wallet_withdrawal_request",
         # a signed-out page of its own (the old address's owner confirms), no_store itself
         "email_change_confirm",
+        # shown only when the tenant asks (else a redirect): test_registration.py checks it
+        "registration:prompt",
     }
     assert found - own_headers <= set(PRIVATE_URLS), found - own_headers - set(PRIVATE_URLS)
 

@@ -83,6 +83,7 @@ def test_ask_shows_the_page_after_login_and_later_goes_on_to_the_page_asked_for(
     page = client.get(landing)
     html = page.content.decode()
     assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]  # a signed-in page, like the profile
     assert "Protégez votre compte" in html
     assert "Ajouter un téléphone" in html and "Ajouter une adresse" in html
     assert "Vous pouvez encore remettre à plus tard 3 fois." in html

@@ -16,6 +16,7 @@ NOT_IN_THE_ADMIN = {
     "accounts.ActivationCode": "secret: only its hash is stored",
     "recovery.LinkToken": "secret: only its hash is stored",
     "accounts.EmailChange": "secret: only its hash is stored",
+    "accounts.DirectoryEntry": "the directory's own copy, written by the sync only",
     "recovery.TemporaryPassword": "secret: only its hash is stored",
     "payments.Enrolment": "shown on the activity's follow-up page",
     "payments.LedgerLine": "shown on the wallet, append-only",

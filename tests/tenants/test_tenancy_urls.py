@@ -91,6 +91,9 @@ def build_world(*, tenant, school, parent) -> World:
     transfer_file = SepaTransferFile.objects.create(
         tenant=tenant, message_id="M1", transfers=1, total_cents=100, content="<Document/>"
     )
+    from accounts.directory.models import IdentityStore
+
+    IdentityStore.objects.create(tenant=tenant)
     return World(
         parent=parent,
         child=child,
