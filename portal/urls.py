@@ -2,6 +2,7 @@ from django.apps import apps
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import passkey_urls
 from accounts import urls as account_urls
 from portal import views
 from portal.admin_site import admin_site
@@ -14,6 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include(account_urls)),
     path("profil/", include("accounts.profile_urls")),
+    path("cles-d-acces/", include("accounts.passkey_urls")),
+    path("cles-d-acces/webauthn/", passkey_urls.ceremony_urls),
     path("activation/", include("recovery.activation.urls")),
     path("profil/methodes/", include("recovery.methods.urls")),
     path("mot-de-passe-oublie/", include("recovery.identifier.urls")),

@@ -1,0 +1,141 @@
+"""Passkeys in a real Chromium with its virtual WebAuthn authenticator (the DevTools Protocol's
+`WebAuthn` domain): add one in Mon profil, log in with it alone, remove it, and see it refused at
+another tenant's host."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tenants.models import PasskeyPolicy
+from tests.conftest import HOST_A, HOST_B
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LOGIN = "/accounts/login/"
+PROFILE = "/profil/"
+
+
+def _virtual_authenticator(page) -> tuple:
+    """A platform authenticator that keeps discoverable credentials and verifies the user."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    result = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, result["authenticatorId"]
+
+
+def _login_with_password(page, tenant_url, user, password) -> None:
+    page.goto(tenant_url(HOST_A, LOGIN))
+    page.get_by_label("Identifiant").fill(user.identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+
+
+def _add_passkey(page, tenant_url, name: str) -> None:
+    page.goto(tenant_url(HOST_A, PROFILE))
+    section = page.locator("#cles-d-acces")
+    expect(section).to_contain_text("Aucune clé d'accès pour l'instant.")
+    section.get_by_label("Nom de la nouvelle clé").fill(name)
+    section.get_by_role("button", name="Ajouter une clé d'accès").click()
+    expect(section.get_by_label("Nom de la clé")).to_have_value(name)
+
+
+def _log_out(page) -> None:
+    page.get_by_role("button", name=re.compile("Se déconnecter|Déconnexion")).first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+def test_passkey_added_in_profile_logs_in_alone_then_removed_no_longer_works(
+    page, tenant_url, parent, password
+):
+    cdp, authenticator = _virtual_authenticator(page)
+    # given the parent, logged in with her password, adds a passkey named "Mon téléphone"
+    _login_with_password(page, tenant_url, parent, password)
+    _add_passkey(page, tenant_url, "Mon téléphone")
+    section = page.locator("#cles-d-acces")
+    expect(section).to_contain_text("jamais utilisée")
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert len(credentials["credentials"]) == 1
+    assert credentials["credentials"][0]["rpId"] == HOST_A
+    assert credentials["credentials"][0]["isResidentCredential"] is True
+
+    # when she logs out and logs in with the passkey alone, typing nothing
+    _log_out(page)
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+
+    # then she is logged in as herself, and Mon profil shows when the passkey was last used
+    expect(page.get_by_role("navigation", name="Menu principal")).to_contain_text("Jacqueline")
+    page.goto(tenant_url(HOST_A, PROFILE))
+    expect(page.locator("dl.facts")).to_contain_text(parent.identifier)
+    expect(section).to_contain_text("dernière utilisation :")
+    expect(section).not_to_contain_text("jamais utilisée")
+
+    # when she removes it
+    section.get_by_role("button", name="Supprimer la clé « Mon téléphone »").click()
+    expect(page.get_by_text("La clé d'accès a été supprimée")).to_be_visible()
+    expect(section).to_contain_text("Aucune clé d'accès pour l'instant.")
+
+    # then the same passkey, still in the authenticator, no longer logs her in
+    _log_out(page)
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page.locator(".passkey-login [role=status]")).to_contain_text(
+        "Cette clé d'accès n'a pas permis de vous connecter."
+    )
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("navigation", name="Menu principal")).to_have_count(0)
+
+
+def test_passkey_renamed_in_profile(page, tenant_url, parent, password):
+    _virtual_authenticator(page)
+    _login_with_password(page, tenant_url, parent, password)
+    _add_passkey(page, tenant_url, "Portable")
+    section = page.locator("#cles-d-acces")
+    section.get_by_label("Nom de la clé").fill("Ordinateur du bureau")
+    section.get_by_role("button", name="Renommer").click()
+    expect(page.get_by_text("La clé d'accès a été renommée.")).to_be_visible()
+    expect(section.get_by_label("Nom de la clé")).to_have_value("Ordinateur du bureau")
+
+
+def test_passkey_of_one_tenant_does_not_work_at_another_tenants_host(
+    page, tenant_url, parent, tenant_b, password
+):
+    cdp, authenticator = _virtual_authenticator(page)
+    # given the parent of tenant A has a passkey made at tenant A's host
+    _login_with_password(page, tenant_url, parent, password)
+    _add_passkey(page, tenant_url, "Mon téléphone")
+    _log_out(page)
+    # when the passkey login is tried at tenant B's host, with the same authenticator
+    page.goto(tenant_url(HOST_B, LOGIN))
+    expect(page.locator(".site-header")).to_contain_text("Réseau Bêta")
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    # then nothing logs in: the passkey belongs to tenant A's host only
+    expect(page.locator(".passkey-login [role=status]")).not_to_be_empty()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("navigation", name="Menu principal")).to_have_count(0)
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert [c["rpId"] for c in credentials["credentials"]] == [HOST_A]
+
+
+def test_tenant_with_passkeys_off_shows_no_passkey_button(
+    page, tenant_url, parent, tenant_a, password
+):
+    tenant_a.passkeys = PasskeyPolicy.OFF
+    tenant_a.save()
+    page.goto(tenant_url(HOST_A, LOGIN))
+    expect(page.get_by_role("button", name="Connexion", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Se connecter avec une clé d'accès")).to_have_count(0)
+    _login_with_password(page, tenant_url, parent, password)
+    expect(page.locator("#cles-d-acces")).to_have_count(0)
