@@ -148,6 +148,8 @@ class CompleteAuthentication(_TenantPolicyMixin, views.CompleteCredentialAuthent
 def passkey_rename(request: MemberRequest, passkey_id: int) -> HttpResponse:
     if not passkeys.passkeys_enabled(request.tenant):
         raise Http404
+    if not passkeys.passkeys_of(request.user).filter(pk=passkey_id).exists():
+        raise Http404
     name = request.POST.get("name", "")
     if passkeys.passkey_rename(user=request.user, passkey_id=passkey_id, name=name):
         messages.success(request, _("La clé d'accès a été renommée."))
@@ -161,10 +163,11 @@ def passkey_rename(request: MemberRequest, passkey_id: int) -> HttpResponse:
 def passkey_remove(request: MemberRequest, passkey_id: int) -> HttpResponse:
     if not passkeys.passkeys_enabled(request.tenant):
         raise Http404
-    if passkeys.passkey_remove(user=request.user, passkey_id=passkey_id):
-        messages.success(
-            request, _("La clé d'accès a été supprimée : elle ne permet plus de se connecter.")
-        )
+    if not passkeys.passkey_remove(user=request.user, passkey_id=passkey_id):
+        raise Http404
+    messages.success(
+        request, _("La clé d'accès a été supprimée : elle ne permet plus de se connecter.")
+    )
     return redirect_to_passkeys()
 
 

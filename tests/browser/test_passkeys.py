@@ -139,3 +139,45 @@ def test_tenant_with_passkeys_off_shows_no_passkey_button(
     expect(page.get_by_role("button", name="Se connecter avec une clé d'accès")).to_have_count(0)
     _login_with_password(page, tenant_url, parent, password)
     expect(page.locator("#cles-d-acces")).to_have_count(0)
+
+
+@pytest.mark.parametrize("ui_locale", ["fr-BE", "en-GB"])
+def test_passkey_pages_fit_phone_and_desktop_in_both_languages(
+    sized_page, ui_locale, viewport_name, tenant_url, parent, password, check_layout, french_words
+):
+    from tests.browser.conftest import french_left_on_page
+
+    page = sized_page
+    language = ui_locale.split("-")[0]
+    if language != "fr":
+        page.context.add_cookies(
+            [{"name": "django_language", "value": language, "domain": HOST_A, "path": "/"}]
+        )
+    _virtual_authenticator(page)
+    page.goto(tenant_url(HOST_A, LOGIN))
+    page.locator("input[name=login]").fill(parent.identifier)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(re.compile(r"/profil/"))
+    section = page.locator("#cles-d-acces")
+    section.locator("#passkey-new-name").fill("Pixel 9")
+    section.locator("button[data-passkey-start]").click()
+    expect(section.locator("input[name=name]")).to_have_value("Pixel 9")
+    check_layout(page, f"passkeys-profile-{language}")
+    # The people's, schools' and tenant's names and the tenant's own help text are data.
+    data = re.findall(r"[a-zàâäçéèêëîïôöùûüÿœæ]{4,}", " ".join(
+        [parent.full_name, "Camille Nolan Muller École Alpha Réseau", page.locator(
+            ".site-footer .support").all_inner_texts()[0] if page.locator(
+            ".site-footer .support").count() else ""]).lower())  # fmt: skip
+    if language == "en":
+        expect(section.get_by_role("heading", name="Passkeys")).to_be_visible()
+        left = french_left_on_page(page, french_words, frozenset(data))
+        assert not left, f"French words left on the English profile: {left}"
+    page.locator("form[action$='/accounts/logout/'] button").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    expect(page.locator("[data-passkey=login] button")).to_be_visible()
+    check_layout(page, f"passkeys-login-{language}")
+    if language == "en":
+        expect(page.locator("[data-passkey=login] button")).to_have_text("Log in with a passkey")
+        left = french_left_on_page(page, french_words, frozenset(data))
+        assert not left, f"French words left on the English login page: {left}"
