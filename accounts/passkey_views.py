@@ -9,7 +9,7 @@ from typing import Any
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp_webauthn import exceptions, views
 from django_otp_webauthn.models import WebAuthnCredential
@@ -72,22 +73,34 @@ class _TenantPolicyMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
-class BeginRegistration(_TenantPolicyMixin, views.BeginCredentialRegistrationView):
+class _RegistrationMixin(_TenantPolicyMixin):
     messages = {
         "user_not_verified": gettext_lazy(
-            "Confirmez d'abord votre identité avec votre deuxième facteur avant d'ajouter une "
-            "clé d'accès."
+            "Confirmez d'abord votre identité avec votre code à 6 chiffres (connexion à "
+            "l'administration) avant d'ajouter une clé d'accès."
         )
     }
 
+    def user_is_mfa_enrolled(self, user: Any) -> bool:
+        """Staff open the admin with a second factor: a password alone never adds the passkey
+        that would open it (the library asks only of people who already have a device)."""
+        return bool(user.is_staff) or super().user_is_mfa_enrolled(user)  # type: ignore[misc]
 
-class CompleteRegistration(_TenantPolicyMixin, views.CompleteCredentialRegistrationView):
-    messages = BeginRegistration.messages
 
+class BeginRegistration(_RegistrationMixin, views.BeginCredentialRegistrationView):
+    pass
+
+
+class CompleteRegistration(_RegistrationMixin, views.CompleteCredentialRegistrationView):
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         data = self.request.data  # type: ignore[attr-defined]
         name = str(data.pop("cartableName", "") or "") if isinstance(data, dict) else ""
+        was_verified = self.request.user.is_verified()  # type: ignore[union-attr]
         response = super().post(*args, **kwargs)
+        if not was_verified:
+            # The library counts the new passkey as this session's second factor: it was not
+            # used to log in, and the admin must not open on a password and a fresh passkey.
+            self.request.session.pop(DEVICE_ID_SESSION_KEY, None)
         if response.status_code == 200:
             passkey_id = json.loads(response.content)["id"]
             passkeys.passkey_rename(
@@ -125,10 +138,12 @@ class CompleteAuthentication(_TenantPolicyMixin, views.CompleteCredentialAuthent
             if device.user_id != self.request.user.pk:
                 raise PasskeyRefused()
         else:
-            user = authenticate(self.request, webauthn_credential=device)
+            user = passkeys.TenantPasskeyBackend().authenticate(
+                self.request, webauthn_credential=device
+            )
             if user is None:
                 raise PasskeyRefused()
-            login(self.request, user)
+            login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         otp_login(self.request, device)
 
     def handle_exception(self, exc: Exception) -> HttpResponse:

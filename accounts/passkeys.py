@@ -51,8 +51,10 @@ class TenantWebAuthnHelper(WebAuthnHelper):
 
 
 class TenantPasskeyBackend:
-    """Logs in with a verified passkey, only at its owner's tenant and only where the tenant
-    allows passkeys (settings.AUTHENTICATION_BACKENDS)."""
+    """Who a verified passkey logs in: its owner, only at the owner's tenant and only where the
+    tenant allows passkeys. Not in settings.AUTHENTICATION_BACKENDS (a second backend there
+    would make every `login()` without a backend fail): the session is opened with the
+    portal's own backend, which loads the person by id on each request."""
 
     def authenticate(
         self,
@@ -67,10 +69,6 @@ class TenantPasskeyBackend:
         if tenant is None or user.tenant_id != tenant.id or not passkeys_enabled(tenant):
             return None
         return user if user.is_active else None
-
-    def get_user(self, user_id: int) -> User | None:
-        user = User._base_manager.filter(pk=user_id).first()
-        return user if user is not None and user.is_active else None
 
 
 # Policy ---------------------------------------------------------------------------------------
@@ -130,7 +128,10 @@ class PasskeyRequiredMiddleware:
             and getattr(request, "tenant", None) is not None
             and passkey_required(user)
             and not request.path.startswith(("/static/", "/i18n/", "/cles-d-acces/"))
-            and request.path not in {reverse("profile"), reverse("account_logout")}
+            # The admin's login confirms a TOTP code, which registering a passkey needs first
+            # from someone who has one.
+            and request.path
+            not in {reverse("profile"), reverse("account_logout"), reverse("admin:login")}
             and not passkeys_of(user).exists()
         ):
             return redirect(reverse("profile") + "#cles-d-acces")

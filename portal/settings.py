@@ -312,10 +312,7 @@ OUTBOX_KEEP_BODIES = env_bool("OUTBOX_KEEP_BODIES", DEMO_MODE)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "recovery.backends.RecoveryAuthenticationBackend",
-    "accounts.passkeys.TenantPasskeyBackend",
-]
+AUTHENTICATION_BACKENDS = ["recovery.backends.RecoveryAuthenticationBackend"]
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

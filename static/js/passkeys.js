@@ -40,6 +40,8 @@
 
   function failure(box, result) {
     if (result && result.status === 429) return box.dataset.msgLimit;
+    // Registering needs the second factor first where the person has one (translated server-side).
+    if (result && result.data.code === "user_not_verified") return result.data.detail;
     if (result && result.status === 404 && result.data.code === "passkeys_off") {
       return box.dataset.msgOff;
     }

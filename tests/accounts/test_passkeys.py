@@ -161,3 +161,16 @@ def test_staff_without_passkey_must_add_one_where_the_tenant_requires_it(
     assert "exige une clé" not in parent_client.get("/profil/").content.decode()
     assert not passkeys.passkey_required(parent)
     assert passkeys.passkey_required(UserFactory(tenant=tenant_a, is_tenant_admin=True))
+
+
+def test_staff_need_their_second_factor_before_adding_a_passkey(client_a, secretary):
+    # a secretary logged in with her password only (no code): a passkey would open the admin
+    client_a.force_login(secretary)
+    response = _post(client_a, REG_BEGIN)
+    assert response.status_code == 403
+    assert response.json()["code"] == "user_not_verified"
+    assert "code à 6 chiffres" in response.json()["detail"]
+    # once her session passed the TOTP code (the admin's login), she may
+    from tests.conftest import verified_admin_client
+
+    assert _post(verified_admin_client(secretary, HOST_A), REG_BEGIN).status_code == 200

@@ -181,3 +181,43 @@ def test_passkey_pages_fit_phone_and_desktop_in_both_languages(
         expect(page.locator("[data-passkey=login] button")).to_have_text("Log in with a passkey")
         left = french_left_on_page(page, french_words, frozenset(data))
         assert not left, f"French words left on the English login page: {left}"
+
+
+def test_passkey_opens_the_admin_instead_of_a_totp_code(page, tenant_url, secretary, password):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=secretary, name="app", confirmed=True)
+    _virtual_authenticator(page)
+    # given a secretary logged in with her password only: Mon profil asks for her code first
+    _login_with_password(page, tenant_url, secretary, password)
+    section = page.locator("#cles-d-acces")
+    section.get_by_label("Nom de la nouvelle clé").fill("Poste du secrétariat")
+    section.get_by_role("button", name="Ajouter une clé d'accès").click()
+    expect(section.get_by_role("status")).to_contain_text("Confirmez d'abord votre identité")
+    expect(section).to_contain_text("Aucune clé d'accès pour l'instant.")
+    # when she opens the admin with her code, then adds the passkey in Mon profil
+    page.goto(tenant_url(HOST_A, "/admin/login/?next=/profil/"))
+    page.get_by_label("Identifiant").fill(secretary.identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Code à 6 chiffres de votre application d'authentification").fill(
+        f"{totp(device.bin_key):06d}"
+    )
+    page.locator("#login-form [type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    _add_passkey(page, tenant_url, "Poste du secrétariat")
+    # then, another day, logged in with her password only, the admin asks for a second factor
+    page.context.clear_cookies()
+    _login_with_password(page, tenant_url, secretary, password)
+    page.goto(tenant_url(HOST_A, "/admin/"))
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    # and her passkey, instead of a TOTP code, opens it
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    expect(page.get_by_role("heading", name="Gestion du réseau")).to_be_visible()
+    # and from a fresh browser the passkey alone opens the admin
+    page.context.clear_cookies()
+    page.goto(tenant_url(HOST_A, "/admin/login/?next=/admin/"))
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    expect(page.get_by_role("heading", name="Gestion du réseau")).to_be_visible()
