@@ -197,7 +197,7 @@ def test_passkey_opens_the_admin_instead_of_a_totp_code(page, tenant_url, secret
     expect(section.get_by_role("status")).to_contain_text("Confirmez d'abord votre identité")
     expect(section).to_contain_text("Aucune clé d'accès pour l'instant.")
     # when she opens the admin with her code, then adds the passkey in Mon profil
-    page.goto(tenant_url(HOST_A, "/admin/login/?next=/profil/"))
+    section.get_by_role("link", name="Confirmer avec mon code").click()
     page.get_by_label("Identifiant").fill(secretary.identifier)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_label("Code à 6 chiffres de votre application d'authentification").fill(
