@@ -178,7 +178,7 @@ def test_passkey_pages_fit_phone_and_desktop_in_both_languages(
     expect(page.locator("[data-passkey=login] button")).to_be_visible()
     check_layout(page, f"passkeys-login-{language}")
     if language == "en":
-        expect(page.locator("[data-passkey=login] button")).to_have_text("Log in with a passkey")
+        expect(page.locator("[data-passkey=login] button")).to_have_text("Sign in with a passkey")
         left = french_left_on_page(page, french_words, frozenset(data))
         assert not left, f"French words left on the English login page: {left}"
 
