@@ -13,6 +13,7 @@ from accounts import services
 from accounts.directory.exceptions import DirectoryError
 from accounts.forms import NewPasswordForm
 from accounts.http import AuthenticatedRequest, MemberRequest
+from accounts.passkeys import passkey_required, passkeys_of
 from accounts.password_policy import checklist_context
 from portal.http import no_store
 
@@ -26,6 +27,8 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         "schools": user.schools.all(),
         "children": user.children.prefetch_related("schools"),
         "guardians": user.guardians.all(),
+        "passkeys": passkeys_of(user),
+        "passkey_required": passkey_required(user),
     }
     return render(request, "accounts/profile.html", context)
 

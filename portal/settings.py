@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "allauth",
     "allauth.account",
     "captcha",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "tenants.middleware.TenantUserGuardMiddleware",
     "portal.middleware.SignedInNoStoreMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
+    "accounts.passkeys.PasskeyRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # After the forced new password: the page asking for recovery methods after login.
     "recovery.registration.middleware.MethodsRegistrationMiddleware",
@@ -352,6 +354,14 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
 
 OTP_TOTP_ISSUER = "Cartable"
 
+# Passkeys (django-otp-webauthn): one relying party per host, so a passkey made at one tenant's
+# host is never offered at another's; the expected origin is the request's own.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.rp_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "accounts.passkeys.rp_name"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.TenantWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 120
+
 # Self-hosted image captcha (django-simple-captcha), audio through Debian's flite when present.
 CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10  # minutes
@@ -424,6 +434,9 @@ SILENCED_SYSTEM_CHECKS = [
     # The identifier is unique per tenant (a constraint on tenant + lower(identifier)), and the
     # authentication backend looks it up within the request's tenant.
     "auth.W004",
+    # Passkeys expect the request's own origin (accounts.passkeys.TenantWebAuthnHelper): each
+    # tenant's host is its own, so no fixed list of origins exists.
+    "otp_webauthn.E030",
 ]
 
 # --- Logging -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.apps import apps
 from django.urls import include, path
 
+from accounts import passkey_urls
 from accounts import urls as account_urls
 from accounts.views import language_set
 from portal import views
@@ -14,6 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include(account_urls)),
     path("profil/", include("accounts.profile_urls")),
+    path("cles-d-acces/", include("accounts.passkey_urls")),
+    path("cles-d-acces/webauthn/", passkey_urls.ceremony_urls),
     path("activation/", include("recovery.activation.urls")),
     path("profil/methodes/", include("recovery.methods.urls")),
     path("profil/securite/", include("recovery.registration.urls")),

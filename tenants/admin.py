@@ -78,6 +78,7 @@ class TenantAdmin(TenantScopedAdmin):
         ("Mot de passe", {"fields": ["password_min_length", "password_rules"]}),
         ("Activation", {"fields": ["activation_days", "student_self_activation"]}),
         ("Rechargements", {"fields": ["iban", "creditor_name"]}),
+        ("Clés d'accès", {"fields": ["passkeys"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):

@@ -31,6 +31,12 @@ class Voice(models.TextChoices):
     VOUS = "vous", _("vouvoiement (« vous »)")
 
 
+class PasskeyPolicy(models.TextChoices):
+    OFF = "off", _("Désactivées")
+    ALLOWED = "allowed", _("Permises")
+    STAFF_REQUIRED = "staff_required", _("Exigées pour le personnel")
+
+
 class Tenant(models.Model):
     slug = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("nom"), max_length=200)
@@ -152,6 +158,14 @@ class Tenant(models.Model):
     )
     student_self_activation = models.BooleanField(
         _("activation par l'élève (numéro d'élève et boîte scolaire)"), default=False
+    )
+
+    # Passkeys (WebAuthn, ISSUE 14): off, allowed, or required for staff (admin access).
+    passkeys = models.CharField(
+        _("clés d'accès"),
+        max_length=16,
+        choices=PasskeyPolicy.choices,
+        default=PasskeyPolicy.ALLOWED,
     )
 
     # Top-ups of the parents' wallets.

@@ -187,7 +187,22 @@ ID_ROUTES: dict[str, tuple[str, Kwargs]] = {
     "admin:payments_exportjob_download": ("office", lambda w: {"pk": w.export.pk}),
     "admin:payments_reconciliationrun_progress": ("office", lambda w: {"pk": w.reconciliation.pk}),
     "admin:payments_reconciliationrun_status": ("office", lambda w: {"pk": w.reconciliation.pk}),
+    "passkeys:rename": ("family", lambda w: {"passkey_id": _passkey_of(w.parent).pk}),
+    "passkeys:remove": ("family", lambda w: {"passkey_id": _passkey_of(w.parent).pk}),
 }
+
+
+def _passkey_of(user):
+    """A passkey of the world's parent (made on demand: the remove route's control deletes it)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    raw = f"passkey-{user.pk}".encode()
+    device, _ = WebAuthnCredential.objects.get_or_create(
+        user=user, credential_id=raw, defaults={"name": "Téléphone", "public_key": b"key"}
+    )
+    return device
+
+
 # Routes with a parameter that is not a row of a tenant, and why.
 NOT_AN_OBJECT_ID = {
     "activation:link": "a one-time secret, checked against the tenant's hashed tokens",
