@@ -23,7 +23,7 @@ def _cache_keys(key: str) -> list[tuple[Rate, str]]:
     """Each per-identifier rate of `login_failed` and its cache key. The rates counted per key
     need no request (allauth hashes the key alone)."""
     return [
-        (rate, get_cache_key(None, app=APP, action=ACTION, rate=rate, key=key))  # type: ignore[arg-type]
+        (rate, get_cache_key(None, app=APP, action=ACTION, rate=rate, key=key))
         for rate in get_rates(app=APP, action=ACTION)
         if rate.per == "key"
     ]
