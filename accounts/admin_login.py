@@ -29,7 +29,6 @@ from django.contrib.auth.hashers import (
     get_hasher,
     identify_hasher,
     is_password_usable,
-    make_password,
 )
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,19 +36,13 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.hashers import dummy_password_hash
 from accounts.known_device import KNOWN_DEVICE_COOKIE as KNOWN_DEVICE_COOKIE
 from accounts.known_device import known_device_key, known_device_remember
 from accounts.models import User
 from accounts.selectors import LoginFacts, login_facts_for
 
 LOGIN_FAILED = "login_failed"  # allauth's action: the portal login counts in the same place
-
-
-@functools.cache
-def _dummy_password_hash() -> str:
-    """A hash of the default hasher with its current cost, checked when there is no account
-    (or no usable password): the same verification as a real account's."""
-    return make_password(secrets.token_urlsafe(32))
 
 
 # (pk, key, step, t0, digits, drift, tolerance, last_t) of a TOTP device, as read for the check.
@@ -65,7 +58,7 @@ def _decoy_device() -> DeviceFacts:
 
 @functools.cache
 def _decoy_account() -> LoginFacts:
-    return LoginFacts(0, _dummy_password_hash(), False, False, False, False, None)
+    return LoginFacts(0, dummy_password_hash(), False, False, False, False, None)
 
 
 def _login_key(request: HttpRequest, identifier: str) -> str:
@@ -166,7 +159,7 @@ class AdminLoginForm(AuthenticationForm):
         found = login_facts_for(tenant=tenant, identifier=identifier)
         account = found or _decoy_account()
         usable = is_password_usable(account.password)
-        encoded = account.password if usable else _dummy_password_hash()
+        encoded = account.password if usable else dummy_password_hash()
         password_ok = check_password(password, encoded) and usable
         devices = list(
             TOTPDevice.objects.filter(user_id=account.pk, confirmed=True)

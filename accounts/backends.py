@@ -1,8 +1,10 @@
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import check_password
 from django.http import HttpRequest
 
 from accounts.directory.services import directory_login_check
+from accounts.hashers import dummy_password_hash
 from accounts.models import User
 from accounts.numen import numen_matches
 from accounts.selectors import user_for_login
@@ -29,6 +31,11 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         # An account without a password yet costs the same hash: Django's check_password hashes
         # a random string for an unusable password.
         authenticated = self._check_password(user, password)
+        if user is None:
+            # The same verification, at the same moment, against a dummy hash (not allauth's
+            # hash after the fact: a hash costs a little more than a check, and in another order).
+            self._mitigate_timing_attack(password)
+            self._did_check_password = True
         # Where the tenant logs in by its directory, the directory decides (same work for
         # unknown identifiers: accounts.directory.client.bind_as).
         by_directory = directory_login_check(
@@ -49,12 +56,17 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         if authenticated is None:
             # Every failed login pays a second hash and the same lookup, whether a temporary
             # password is pending or not, and whether the account exists or not: the time tells
-            # neither that a reset is on nor that the account exists. An unknown account's
-            # first hash is allauth's own (it hashes when no password was checked).
+            # neither that a reset is on nor that the account exists.
             candidate = user if user is not None and self.user_can_authenticate(user) else None
             if self.second_password_redeem(user=candidate, password=password, request=request):
                 return user
         return authenticated
+
+    def _mitigate_timing_attack(self, password: str) -> None:
+        """allauth hashes the password when there is no account to check it against; a check
+        against a dummy hash instead makes an unknown account's work the same as a real one's:
+        a verification, then (second_password_redeem) a hash."""
+        check_password(password, dummy_password_hash())
 
     def second_password_redeem(
         self, *, user: User | None, password: str, request: HttpRequest
