@@ -35,7 +35,9 @@ def user_password_replace(*, user: User, password: str) -> None:
 EMAIL_CHANGE_LIFETIME = timedelta(days=3)
 
 
-def _secret_hash(secret: str) -> str:
+def secret_hash(secret: str) -> str:
+    """How a random link secret is kept at rest (a plain SHA-256: the secret is long and random);
+    e-mail change links and recovery links alike."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -59,7 +61,7 @@ def email_change_request(*, person: User, new_email: str, by: User) -> EmailChan
         user=person,
         old_email=person.email,
         new_email=new_email,
-        secret_hash=_secret_hash(secret),
+        secret_hash=secret_hash(secret),
         requested_by=by,
         created_at=now,
         expires_at=now + EMAIL_CHANGE_LIFETIME,
@@ -91,7 +93,7 @@ def email_change_check(*, secret: str) -> EmailChange | None:
     change = (
         EmailChange.objects.select_related("user")
         .filter(
-            secret_hash=_secret_hash(secret),
+            secret_hash=secret_hash(secret),
             used_at__isnull=True,
             revoked_at__isnull=True,
             expires_at__gt=timezone.now(),

@@ -1,6 +1,5 @@
 """Single-use link tokens: 256-bit secrets, stored as SHA-256, bound to user, tenant and state."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -9,13 +8,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
+from accounts.services import secret_hash
 from recovery.models import LinkToken, RecoveryRequest
 
 LINK_LIFETIME = timedelta(hours=1)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def user_fingerprint(user: User) -> str:
@@ -46,7 +42,7 @@ def link_token_issue(
         user=user,
         request=request,
         purpose=purpose,
-        secret_hash=_hash(secret),
+        secret_hash=secret_hash(secret),
         fingerprint=user_fingerprint(user),
         created_at=now,
         expires_at=now + lifetime,
@@ -65,7 +61,7 @@ def link_token_check(
     token = (
         LinkToken.objects.select_related("user")
         .filter(
-            secret_hash=_hash(secret),
+            secret_hash=secret_hash(secret),
             purpose=purpose,
             used_at__isnull=True,
             revoked_at__isnull=True,
